@@ -1,0 +1,27 @@
+"""Helpers shared by the CLI commands: consoles, validation-error display, exit codes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import typer
+from rich.console import Console
+
+from cpe_ml.validation import FormulationValidationError
+
+console = Console()
+errors = Console(stderr=True)
+
+
+@contextmanager
+def stop_on_invalid_data(report_path: str | None = None) -> Iterator[None]:
+    """Show the whole validation report and exit 2 instead of a traceback."""
+    try:
+        yield
+    except FormulationValidationError as err:
+        errors.print(f"[bold red]Invalid input data[/] — nothing was written.\n{err.report.format()}", markup=True, highlight=False)
+        if report_path:
+            err.report.to_frame().to_csv(report_path, index=False)
+            errors.print(f"full report: {report_path}")
+        raise typer.Exit(2) from None

@@ -1,0 +1,111 @@
+"""``cpe-ml predict`` (also ``python predict.py``): predict candidate formulations and rank them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from cpe_ml.cli.common import console, errors, stop_on_invalid_data
+
+
+def load_models(models_dir: Path, model_uri: list[str] | None):
+    """Bundles from ``models_dir`` or from MLflow registry URIs (models:/cpe-conductivity@champion)."""
+    from cpe_ml.models.bundle import load_bundle, load_bundles
+
+    if not model_uri:
+        return load_bundles(models_dir)
+    import mlflow
+
+    bundles = {}
+    for uri in model_uri:
+        local = mlflow.artifacts.download_artifacts(uri)
+        path = next(Path(local).rglob("*.joblib"))
+        bundle = load_bundle(path)
+        bundles[bundle.target_name] = bundle
+    return bundles
+
+
+def predict_command(
+    candidates: Path = typer.Argument(..., help="Candidate formulations: CSV or JSON (list of records) in the cpe-ml schema; targets may be absent."),
+    output: Path = typer.Option(None, "-o", "--output", help="Output CSV (default: <candidates>_predictions.csv)."),
+    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Directory of trained bundles (python train.py writes them)."),
+    model: list[str] = typer.Option(None, "--model", help="Registered MLflow model instead of bundles, e.g. models:/cpe-conductivity@champion (repeatable)."),
+    tracking_uri: str = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store for --model URIs."),
+    temperatures: str = typer.Option("", "--temperatures", help="Predict every candidate at these temperatures in C, e.g. 25,60 (one output row per candidate and temperature)."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Leave invalid rows out (listed with reasons in <output>_skipped.csv) instead of stopping."),
+    explain: str = typer.Option("", "--explain", help="Write a PNG waterfall of the feature contributions for this record_id (or 1-based row number)."),
+    rank_by: str = typer.Option("pred_conductivity", "--rank-by", help="Column to rank the printed table by."),
+    top: int = typer.Option(10, "--top", help="Rows in the printed ranking."),
+) -> None:
+    """Predict conductivity (log10 S/cm and S/cm), voltage window and capacity retention with 80 % intervals.
+
+    Each output row keeps every input column unchanged and in input order, and adds per target
+    pred_<target>, pred_<target>_lo, pred_<target>_hi, the applicability-domain flags (ad_flags, confidence)
+    and the top-3 feature contributions (explain_<target>).
+
+    Examples:
+      python predict.py data/examples/candidates.csv -o predictions.csv
+      python predict.py candidates.json --temperatures 25,60 --skip-invalid
+      python predict.py candidates.csv --model models:/cpe-conductivity@champion
+    """
+    import mlflow
+
+    from cpe_ml.prediction import predict_formulations, rank_predictions
+    from cpe_ml.validation import read_formulations
+
+    mlflow.set_tracking_uri(tracking_uri)
+    if not candidates.is_file():
+        errors.print(f"[red]{candidates}: no such file[/]")
+        raise typer.Exit(2)
+    try:
+        bundles = load_models(models_dir, model)
+    except FileNotFoundError as err:
+        errors.print(f"[red]{err}[/]")
+        raise typer.Exit(2) from None
+    frame = read_formulations(candidates)
+    temps = [float(t) for t in temperatures.split(",") if t.strip()]
+    output = output or candidates.with_name(candidates.stem + "_predictions.csv")
+    with stop_on_invalid_data():
+        result = predict_formulations(frame, bundles, temperatures=temps or None, skip_invalid=skip_invalid)
+    result.predictions.to_csv(output, index=False)
+    if len(result.skipped):
+        side = output.with_name(output.stem + "_skipped.csv")
+        result.skipped.to_csv(side, index=False)
+        errors.print(f"[yellow]{len(result.report.skipped_rows)} invalid row(s) left out; reasons in {side}[/]")
+    console.print(f"{len(result.predictions)} predictions -> {output}")
+    if rank_by in result.predictions:
+        _print_ranking(rank_predictions(result.predictions, rank_by).head(top), bundles)
+    if explain:
+        from cpe_ml.explain import waterfall_plot
+
+        path = output.with_name(output.stem + f"_explain_{explain}.png")
+        waterfall_plot(frame, bundles, explain, path)
+        console.print(f"explanation waterfall: {path}")
+
+
+def _print_ranking(ranked, bundles) -> None:
+    table = Table(title="Top candidates")
+    label = "record_id" if "record_id" in ranked else None
+    columns = [c for c in (label, "polymer", "salt", "filler", "filler_loading_wt_pct", "temperature_c") if c and c in ranked]
+    for c in columns:
+        table.add_column(c)
+    if "conductivity" in bundles:
+        table.add_column("sigma S/cm [80% interval]")
+    if "voltage_window" in bundles:
+        table.add_column("window V")
+    if "retention" in bundles:
+        table.add_column("retention %")
+    table.add_column("confidence")
+    for _, row in ranked.iterrows():
+        cells = [str(row[c]) for c in columns]
+        if "conductivity" in bundles:
+            cells.append(f"{row['pred_conductivity_s_cm']:.2e} [{row['pred_conductivity_s_cm_lo']:.1e}, {row['pred_conductivity_s_cm_hi']:.1e}]")
+        if "voltage_window" in bundles:
+            cells.append(f"{row['pred_voltage_window']:.2f} [{row['pred_voltage_window_lo']:.2f}, {row['pred_voltage_window_hi']:.2f}]")
+        if "retention" in bundles:
+            cells.append(f"{row['pred_retention']:.0f} [{row['pred_retention_lo']:.0f}, {row['pred_retention_hi']:.0f}]")
+        cells.append(str(row["confidence"]))
+        table.add_row(*cells)
+    console.print(table)

@@ -1,0 +1,89 @@
+"""``cpe-ml train`` (also ``python train.py``): train, evaluate and track the three models."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cpe_ml.cli.common import console, errors, stop_on_invalid_data
+
+
+def train_command(
+    data: list[Path] = typer.Option(None, "--data", help="Formulation table(s) in the cpe-ml schema (CSV or Parquet); repeat for several. Default: the embedded data/cpe_literature.csv."),
+    with_public: str = typer.Option("", "--with-public", help="Add public conductivity tables: bradford2023,hatakeyama2022 (downloaded once, cached; or --public-dir)."),
+    public_dir: Path | None = typer.Option(None, "--public-dir", envvar="CPE_ML_PUBLIC_DATA_DIR", help="Local directory holding the public tables (no download)."),
+    targets: str = typer.Option("conductivity,voltage_window,retention", "--targets", help="Comma-separated targets to train."),
+    cv: str = typer.Option("paper", "--cv", help="CV grouping: paper (hold out whole source papers; honest default), polymer (hold out host polymers), random (leaky; for comparison only)."),
+    folds: int = typer.Option(5, "--folds", min=2, help="Number of CV folds."),
+    experiment: str = typer.Option("cpe-ml", "--experiment", help="MLflow experiment name."),
+    tracking_uri: str = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store: sqlite:///mlflow.db (default, no server) or http://host:5000 for an mlflow server."),
+    tune: int = typer.Option(0, "--tune", min=0, help="Optuna trials per fit (nested inside the CV folds, never tuned on test folds); 0 = sensible defaults."),
+    seed: int = typer.Option(0, "--seed", help="Random seed (same data + seed = identical metrics)."),
+    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Where the per-target bundles (*.joblib) are written."),
+    report: Path | None = typer.Option(None, "--report", help="On invalid data, write the full validation report to this CSV."),
+) -> None:
+    """Train gradient-boosted models for ionic conductivity, voltage window and capacity retention.
+
+    Validates the data (stops on any invalid row, writing nothing), evaluates each model with grouped
+    cross-validation against baselines on the same folds, writes bundles to models/ and records the
+    run (params, metrics, plots, dataset, registered models) in MLflow.
+
+    Examples:
+      python train.py
+      python train.py --data my_lab.csv --targets conductivity --cv polymer
+      python train.py --with-public bradford2023,hatakeyama2022 --targets conductivity
+    """
+    from cpe_ml.datasets import DEFAULT_DATA_PATH
+    from cpe_ml.evaluation.cv import CV_PROTOCOLS
+    from cpe_ml.models.targets import parse_targets
+    from cpe_ml.training import TrainConfig, train
+
+    if cv not in CV_PROTOCOLS:
+        errors.print(f"[red]--cv {cv}[/]: choose from {', '.join(CV_PROTOCOLS)}")
+        raise typer.Exit(2)
+    try:
+        chosen = [t.name for t in parse_targets(targets)]
+    except ValueError as err:
+        errors.print(f"[red]{err}[/]")
+        raise typer.Exit(2) from None
+    config = TrainConfig(data=list(data or [DEFAULT_DATA_PATH]), with_public=[n for n in with_public.split(",") if n],
+                         public_data_dir=public_dir, targets=chosen, cv=cv, folds=folds, experiment=experiment,
+                         tracking_uri=tracking_uri, tune=tune, seed=seed, models_dir=models_dir)
+    with stop_on_invalid_data(str(report) if report else None), Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(label: str, done: int, total: int) -> None:
+            if label not in tasks:
+                tasks[label] = bar.add_task(label, total=total)
+            bar.update(tasks[label], completed=done)
+
+        summary = train(config, progress)
+    _print_summary(summary)
+
+
+def _print_summary(summary) -> None:
+    table = Table(title=f"cpe-ml training ({summary.n_rows} validated rows, data digest {summary.data_digest})")
+    for column in ("target", "rows", "groups", "CV MAE", "R2", "80% coverage", "per-polymer mean MAE", "ridge MAE", "champion"):
+        table.add_column(column)
+    for r in summary.results:
+        m = r.cv.metrics
+        verdict = "" if r.beats_polymer_mean else " [bold red](does NOT beat per-polymer mean)[/]"
+        table.add_row(r.target, str(r.n_rows), str(r.n_groups), f"{m['model']['mae']:.3f}{verdict}", f"{m['model']['r2']:.2f}",
+                      f"{m['model']['interval_coverage']:.0%}", f"{m['polymer_mean']['mae']:.3f}", f"{m['ridge']['mae']:.3f}",
+                      ("moved: " if r.champion_moved else "kept: ") + r.champion_reason)
+    console.print(table)
+    for r in summary.results:
+        if r.n_assumed_temperature:
+            console.print(f"{r.target}: {r.n_assumed_temperature} rows gave the temperature only in words (room temperature/ambient) and were used at 25 C with the assumed_temperature flag.")
+        if not r.beats_polymer_mean:
+            console.print(f"[bold red]WARNING[/]: the {r.target} model does not beat the per-polymer mean in {summary.results[0].cv.fold_metrics.shape[0]}-fold grouped CV; do not trust it for ranking.")
+    for name, reason in summary.skipped_targets.items():
+        console.print(f"[yellow]skipped {name}[/]: {reason}")
+    console.print(f"MLflow: parent run {summary.parent_run_id} in {summary.tracking_uri} (experiment id {summary.experiment_id}); "
+                  f"browse with: mlflow ui --backend-store-uri {summary.tracking_uri}")
+    console.print("bundles: " + ", ".join(str(r.bundle_path) for r in summary.results))

@@ -1,0 +1,251 @@
+"""Data cards of formulation tables: what a dataset covers, before anyone trains on it.
+
+``describe(frame)`` summarizes any frame in the formulation schema (the curated literature set, a public
+table, user data) into a ``DataCard``; ``DataCard.to_text()`` / ``to_rich_table()`` render it (the CLI
+prints them, the library does not). ``plot_overview(frame, path)`` writes a PNG: conductivity vs 1000/T
+coloured by polymer family, and the row count of the 20 most frequent polymers.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TARGET_COLUMNS: tuple[str, ...] = ("conductivity_s_cm", "voltage_window_v", "retention_pct")
+COUNTED_COLUMNS: tuple[str, ...] = ("dataset", "electrolyte_type", "filler", "process")
+NO_FILLER = frozenset({"none", "", "nan"})
+
+
+@dataclass
+class DataCard:
+    """Coverage summary of a formulation table.
+
+    ``polymer_strings`` counts the distinct ways polymers are written (names, aliases, SMILES as in the
+    source) and ``n_polymers`` the distinct canonical polymers they stand for; ``collapsed_polymers`` lists
+    the canonical polymers written in more than one way - the notation noise that canonicalization removes.
+    """
+
+    n_rows: int
+    n_polymers: int
+    n_salts: int
+    n_fillers: int
+    n_sources: int
+    target_coverage: dict[str, int]
+    temperature_range_c: tuple[float, float] | None
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    polymer_strings: int = 0
+    collapsed_polymers: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def n_collapsed_strings(self) -> int:
+        """Polymer strings that are a second (third, ...) spelling of a canonical polymer."""
+        return sum(len(v) - 1 for v in self.collapsed_polymers.values())
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def _rows(self) -> list[tuple[str, str, str]]:
+        """(section, item, value) triples shared by both renderings."""
+        rows = [
+            ("overview", "rows", f"{self.n_rows}"),
+            ("overview", "distinct polymers (canonical)", f"{self.n_polymers}"),
+            (
+                "overview",
+                "polymer strings -> canonical",
+                f"{self.polymer_strings} -> {self.n_polymers} ({self.n_collapsed_strings} collapse "
+                f"into {len(self.collapsed_polymers)} polymers)",
+            ),
+            ("overview", "distinct salts", f"{self.n_salts}"),
+            ("overview", "distinct fillers", f"{self.n_fillers}"),
+            ("overview", "distinct sources", f"{self.n_sources}"),
+        ]
+        if self.temperature_range_c is not None:
+            low, high = self.temperature_range_c
+            rows.append(("overview", "temperature range", f"{low:g} to {high:g} C"))
+        rows += [("targets", column, f"{n} rows") for column, n in self.target_coverage.items()]
+        for column, counts in self.counts.items():
+            rows += [(column, value, f"{n}") for value, n in counts.items()]
+        return rows
+
+    def to_text(self) -> str:
+        lines, section = [], None
+        for sect, item, value in self._rows():
+            if sect != section:
+                lines.append(f"{sect}:")
+                section = sect
+            lines.append(f"  {item:<32} {value}")
+        return "\n".join(lines)
+
+    def to_rich_table(self, title: str = "Data card"):
+        """A ``rich.table.Table`` (the caller prints it)."""
+        from rich.table import Table
+
+        table = Table(title=title, show_lines=False)
+        table.add_column("section", style="bold")
+        table.add_column("item")
+        table.add_column("value", justify="right")
+        section = None
+        for sect, item, value in self._rows():
+            if section is not None and sect != section:
+                table.add_section()
+            table.add_row(sect if sect != section else "", str(item), value)
+            section = sect
+        return table
+
+
+def _column(frame: pd.DataFrame, name: str) -> pd.Series:
+    return frame[name] if name in frame else pd.Series(np.nan, index=frame.index, dtype=object)
+
+
+def _distinct(values: pd.Series) -> int:
+    return int(values.dropna().astype(str).str.strip().replace("", np.nan).dropna().nunique())
+
+
+def _default_catalog(catalog):
+    if catalog is not None:
+        return catalog
+    from cpe_ml.catalog import load_catalog
+
+    return load_catalog()
+
+
+@lru_cache(maxsize=8192)
+def _canonical_or_none(smiles: str) -> str | None:
+    from cpe_ml.chemistry.repeat_unit import RepeatUnitError, canonical_repeat_unit
+
+    try:
+        return canonical_repeat_unit(smiles)
+    except (RepeatUnitError, ValueError):
+        return None
+
+
+def _canonical_polymers(frame: pd.DataFrame, catalog) -> tuple[pd.Series, pd.Series]:
+    """(as-written polymer string, canonical polymer key) per row; NaN where the row names no polymer."""
+    names, smiles = _column(frame, "polymer"), _column(frame, "polymer_smiles")
+    written = _column(frame, "polymer_smiles_source")
+    written = written.where(written.notna(), names).where(lambda s: s.notna(), smiles)
+    by_name = catalog.canonical_smiles_by_name("polymer") if catalog is not None else {}
+
+    def key(name, smi):
+        if isinstance(smi, str) and smi.strip():
+            return _canonical_or_none(smi.strip()) or smi.strip()
+        if isinstance(name, str) and name.strip():
+            resolved = catalog.resolve("polymer", name) if catalog is not None else None
+            return by_name.get(resolved) or resolved or name.strip().lower()
+        return np.nan
+
+    canonical = pd.Series([key(n, s) for n, s in zip(names, smiles)], index=frame.index, dtype=object)
+    return written, canonical
+
+
+def _counts(values: pd.Series, split_plus: bool = False) -> dict[str, int]:
+    values = values.dropna().astype(str).str.strip()
+    values = values[values != ""]
+    if split_plus:
+        counter = Counter(step.strip() for v in values for step in v.split("+") if step.strip())
+    else:
+        counter = Counter(values)
+    return dict(counter.most_common())
+
+
+def describe(frame: pd.DataFrame, *, catalog=None) -> DataCard:
+    """Summarize a formulation frame; ``catalog`` (default: the package catalog) resolves polymer names."""
+    catalog = _default_catalog(catalog)
+    written, canonical = _canonical_polymers(frame, catalog)
+    salt_key = _column(frame, "salt").where(lambda s: s.notna(), _column(frame, "salt_smiles"))
+    fillers = _column(frame, "filler").astype("string").str.strip()
+    fillers = fillers[~fillers.str.lower().isin(NO_FILLER) & fillers.notna()]
+
+    temperature = pd.to_numeric(_column(frame, "temperature_c"), errors="coerce").dropna()
+    temperature_range = (float(temperature.min()), float(temperature.max())) if len(temperature) else None
+    coverage = {c: int(pd.to_numeric(_column(frame, c), errors="coerce").notna().sum()) for c in TARGET_COLUMNS}
+    counts = {
+        c: _counts(frame[c], split_plus=(c == "process"))
+        for c in COUNTED_COLUMNS
+        if c in frame and frame[c].notna().any()
+    }
+
+    pairs = pd.DataFrame({"written": written, "canonical": canonical}).dropna().astype(str)
+    pairs = pairs.drop_duplicates()
+    groups = pairs.groupby("canonical")["written"].agg(sorted)
+    collapsed = {k: v for k, v in groups.items() if len(v) > 1}
+    return DataCard(
+        n_rows=len(frame),
+        n_polymers=int(canonical.dropna().nunique()),
+        n_salts=_distinct(salt_key),
+        n_fillers=_distinct(fillers),
+        n_sources=_distinct(_column(frame, "source")),
+        target_coverage=coverage,
+        temperature_range_c=temperature_range,
+        counts=counts,
+        polymer_strings=int(pairs["written"].nunique()),
+        collapsed_polymers=collapsed,
+    )
+
+
+def _polymer_labels(frame: pd.DataFrame) -> pd.Series:
+    """Catalog name where known, else the repeat-unit SMILES (shortened for axis labels)."""
+    names, smiles = _column(frame, "polymer"), _column(frame, "polymer_smiles").astype("string")
+    short = smiles.where(smiles.str.len() <= 28, smiles.str.slice(0, 25) + "...")
+    return names.where(names.notna(), short).astype(object)
+
+
+def plot_overview(frame: pd.DataFrame, path: str | os.PathLike, *, catalog=None, top: int = 20) -> Path:
+    """Write a PNG overview of ``frame`` to ``path`` and return the path.
+
+    Left: log10 conductivity vs 1000/T (Arrhenius axes), one colour per polymer family (catalog family of
+    the named polymer; ``unmatched`` for polymers known only by SMILES). Right: rows per polymer, top ``top``.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    catalog = _default_catalog(catalog)
+    path = Path(path)
+    labels = _polymer_labels(frame)
+    names = _column(frame, "polymer")
+    families = names.map(lambda n: catalog.polymer_family(n) if isinstance(n, str) else "unmatched")
+
+    temperature = pd.to_numeric(_column(frame, "temperature_c"), errors="coerce")
+    sigma = pd.to_numeric(_column(frame, "conductivity_s_cm"), errors="coerce")
+    ok = temperature.notna() & sigma.gt(0) & (temperature > -273.15)
+    x = 1000.0 / (temperature[ok] + 273.15)
+    y = np.log10(sigma[ok])
+
+    fig = Figure(figsize=(14, 5.5), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax_arr, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
+    family_order = families[ok].value_counts().index.tolist()
+    colours = dict(zip(family_order, _palette(len(family_order))))
+    if "unmatched" in colours:
+        colours["unmatched"] = "0.6"  # grey: polymers known only by SMILES are context, not a family
+    for family in family_order:
+        sel = families[ok] == family
+        ax_arr.scatter(x[sel], y[sel], s=5, alpha=0.45, color=colours[family], label=f"{family} ({sel.sum()})",
+                       rasterized=True, linewidths=0)
+    ax_arr.set_xlabel("1000 / T (1/K)")
+    ax_arr.set_ylabel("log10 conductivity (S/cm)")
+    ax_arr.set_title(f"Conductivity vs 1000/T ({int(ok.sum())} rows)")
+    if family_order:
+        ax_arr.legend(title="polymer family", fontsize=7, markerscale=2.5, loc="lower left", frameon=False)
+
+    per_polymer = labels.value_counts().head(top).iloc[::-1]
+    ax_bar.barh(range(len(per_polymer)), per_polymer.to_numpy(), color="#4c72b0")
+    ax_bar.set_yticks(range(len(per_polymer)), [str(v) for v in per_polymer.index], fontsize=7)
+    ax_bar.set_xlabel("rows")
+    ax_bar.set_title(f"Rows per polymer (top {min(top, len(per_polymer))} of {labels.nunique()})")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    return path
+
+
+def _palette(n: int) -> list:
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]

@@ -1,0 +1,1 @@
+"""Honest evaluation: grouped cross-validation, baselines on the same folds, metrics and plots."""

@@ -1,0 +1,80 @@
+"""Compose the concept featurizers into one named feature matrix for a formulation table."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from cpe_ml.featurizers.base import Featurizer
+from cpe_ml.featurizers.concentration import SaltConcentrationFeaturizer
+from cpe_ml.featurizers.conditions import ConditionsFeaturizer
+from cpe_ml.featurizers.cycling import CyclingFeaturizer
+from cpe_ml.featurizers.filler import FillerFeaturizer
+from cpe_ml.featurizers.plasticizer import PlasticizerFeaturizer
+from cpe_ml.featurizers.polymer import PolymerFeaturizer
+from cpe_ml.featurizers.process import ProcessFeaturizer
+from cpe_ml.featurizers.salt import SaltFeaturizer
+
+#: Featurizer blocks by name; a target chooses the blocks that can physically matter for it.
+BLOCKS: dict[str, type[Featurizer]] = {
+    "polymer": PolymerFeaturizer,
+    "salt": SaltFeaturizer,
+    "concentration": SaltConcentrationFeaturizer,
+    "filler": FillerFeaturizer,
+    "plasticizer": PlasticizerFeaturizer,
+    "process": ProcessFeaturizer,
+    "conditions": ConditionsFeaturizer,
+    "cycling": CyclingFeaturizer,
+}
+FORMULATION_BLOCKS: tuple[str, ...] = ("polymer", "salt", "concentration", "filler", "plasticizer", "process")
+
+
+class FormulationFeaturizer(TransformerMixin, BaseEstimator):
+    """All features of a validated formulation table, each column named ``<block>__<feature>``.
+
+    ``blocks`` selects the concept featurizers (see :data:`BLOCKS`); ``fingerprint_bits`` sets the size
+    of the polymer's Morgan count fingerprint (0 turns it off). Stateless like its parts.
+    """
+
+    def __init__(self, blocks: Sequence[str] = (*FORMULATION_BLOCKS, "conditions"), fingerprint_bits: int = 64):
+        self.blocks = blocks
+        self.fingerprint_bits = fingerprint_bits
+
+    def featurizers(self) -> list[tuple[str, Featurizer]]:
+        unknown = [b for b in self.blocks if b not in BLOCKS]
+        if unknown:
+            raise ValueError(f"unknown featurizer blocks {unknown}; choose from {list(BLOCKS)}")
+        return [(b, PolymerFeaturizer(self.fingerprint_bits) if b == "polymer" else BLOCKS[b]()) for b in self.blocks]
+
+    def fit(self, X: pd.DataFrame, y=None) -> FormulationFeaturizer:
+        for _, featurizer in self.featurizers():
+            featurizer.fit(X)
+        self.feature_names_out_ = self.get_feature_names_out()
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        return np.column_stack([f.transform(X) for _, f in self.featurizers()]) if len(X) else np.empty((0, len(self.get_feature_names_out())))
+
+    def transform_frame(self, X: pd.DataFrame) -> pd.DataFrame:
+        return pd.DataFrame(self.transform(X), columns=self.get_feature_names_out(), index=X.index)
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        return np.asarray([f"{name}__{label}" for name, f in self.featurizers() for label in f.feature_labels()], dtype=object)
+
+    def citations(self) -> dict[str, list[str]]:
+        return {name: f.citations() for name, f in self.featurizers()}
+
+    def input_columns(self) -> list[str]:
+        return list(dict.fromkeys(c for _, f in self.featurizers() for c in f.input_columns))
+
+
+def feature_documentation(fingerprint_bits: int = 64) -> pd.DataFrame:
+    """One row per feature: block, name and the docstring of the featurizer that makes it."""
+    rows = []
+    for name, featurizer in FormulationFeaturizer(tuple(BLOCKS), fingerprint_bits).featurizers():
+        summary = (type(featurizer).__doc__ or "").strip().splitlines()[0]
+        rows += [(name, f"{name}__{label}", type(featurizer).__name__, summary) for label in featurizer.feature_labels()]
+    return pd.DataFrame(rows, columns=["block", "feature", "featurizer", "concept"])

@@ -1,0 +1,109 @@
+"""Gradient-boosted regressor with an 80 % prediction interval (conformalized quantile regression)."""
+
+from __future__ import annotations
+
+import numpy as np
+import xgboost as xgb
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.model_selection import GroupKFold, KFold
+
+#: Defaults for 50-5,000 rows: shallow trees, strong row/column subsampling, L2 shrinkage.
+DEFAULT_PARAMS: dict = {
+    "n_estimators": 300,
+    "learning_rate": 0.05,
+    "max_depth": 4,
+    "min_child_weight": 2.0,
+    "subsample": 0.8,
+    "colsample_bytree": 0.6,
+    "reg_lambda": 2.0,
+    "tree_method": "hist",
+    "max_bin": 128,
+}
+
+
+class IntervalRegressor(RegressorMixin, BaseEstimator):
+    """XGBoost multi-quantile model (10th, 50th, 90th percentile) whose band is conformalized.
+
+    Raw quantile trees on small data give bands that are too narrow. ``fit`` therefore also runs an
+    internal grouped K-fold, measures how far out-of-fold targets fall outside the raw band, and widens
+    the band by that margin (Romano et al., NeurIPS 2019, conformalized quantile regression), so the
+    interval reaches its nominal coverage on unseen groups (papers/polymers), not only on seen ones.
+    The median is the central prediction.
+    """
+
+    def __init__(
+        self,
+        coverage: float = 0.8,
+        monotone: dict[int, int] | None = None,
+        calibration_folds: int = 3,
+        params: dict | None = None,
+        n_jobs: int = 2,
+        random_state: int = 0,
+    ):
+        self.coverage = coverage
+        self.monotone = monotone
+        self.calibration_folds = calibration_folds
+        self.params = params
+        self.n_jobs = n_jobs
+        self.random_state = random_state
+
+    def _booster(self, n_features: int) -> xgb.XGBRegressor:
+        alpha = (1 - self.coverage) / 2
+        constraints = [0] * n_features
+        for index, sign in (self.monotone or {}).items():
+            constraints[index] = sign
+        return xgb.XGBRegressor(
+            objective="reg:quantileerror",
+            quantile_alpha=np.array([alpha, 0.5, 1 - alpha]),
+            monotone_constraints=tuple(constraints),
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
+            **{**DEFAULT_PARAMS, **(self.params or {})},
+        )
+
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> IntervalRegressor:
+        X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=float)
+        self.n_features_in_ = X.shape[1]
+        self.margin_ = self._calibration_margin(X, y, groups)
+        self.model_ = self._booster(X.shape[1]).fit(X, y)
+        return self
+
+    def _calibration_margin(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None) -> float:
+        n_groups = len(np.unique(groups)) if groups is not None else len(y)
+        folds = min(self.calibration_folds, n_groups)
+        if folds < 2:
+            return 0.0
+        splitter = GroupKFold(folds) if groups is not None else KFold(folds, shuffle=True, random_state=self.random_state)
+        scores = np.empty(len(y))
+        for train, test in splitter.split(X, y, groups):
+            band = _sorted(self._booster(X.shape[1]).fit(X[train], y[train]).predict(X[test]))
+            scores[test] = np.maximum(band[:, 0] - y[test], y[test] - band[:, 2])
+        level = min(1.0, self.coverage * (1 + 1 / len(y)))
+        return float(max(0.0, np.quantile(scores, level)))
+
+    def predict_interval(self, X: np.ndarray) -> np.ndarray:
+        """Rows x (low, median, high) on the model scale."""
+        band = _sorted(self.model_.predict(np.asarray(X, dtype=np.float32)))
+        band[:, 0] -= self.margin_
+        band[:, 2] += self.margin_
+        return band
+
+    def predict(self, X: np.ndarray) -> np.ndarray:
+        return self.predict_interval(X)[:, 1]
+
+    def contributions(self, X: np.ndarray) -> np.ndarray:
+        """Per-feature additive contributions to the median (TreeSHAP, last column = bias)."""
+        matrix = xgb.DMatrix(np.asarray(X, dtype=np.float32))
+        contributions = self.model_.get_booster().predict(matrix, pred_contribs=True)
+        return contributions[:, 1, :] if contributions.ndim == 3 else contributions
+
+    def feature_importances(self) -> np.ndarray:
+        """Total gain per feature, normalized to sum to 1."""
+        scores = self.model_.get_booster().get_score(importance_type="total_gain")
+        gains = np.array([scores.get(f"f{i}", 0.0) for i in range(self.n_features_in_)])
+        return gains / gains.sum() if gains.sum() else gains
+
+
+def _sorted(band: np.ndarray) -> np.ndarray:
+    """Quantile heads are fitted separately and can cross; sorting restores low <= median <= high."""
+    return np.sort(np.asarray(band, dtype=float).reshape(len(band), -1), axis=1)

@@ -1,0 +1,121 @@
+"""The formulation schema: the one contract every part of cpe-ml reads and writes.
+
+One row = one formulation + its measurement conditions + zero or more measured targets.
+Units live in the column names; a column's ``kind`` says which stage of the pipeline uses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+SCHEMA_VERSION = "1.0"
+
+Kind = Literal["id", "provenance", "formulation", "condition", "target", "derived"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One schema column: its name (with unit), value type, role and meaning."""
+
+    name: str
+    dtype: Literal["str", "float"]
+    kind: Kind
+    description: str
+    low: float | None = None
+    high: float | None = None
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("record_id", "str", "id", "Unique id of the row (generated when absent)."),
+    Column("source", "str", "provenance", "DOI (10.xxxx/...) or URL of the publication the values come from."),
+    Column("source_url", "str", "provenance", "URL of the page actually read."),
+    Column("source_locator", "str", "provenance", "Where in the source: table, figure, section, abstract."),
+    Column("source_excerpt", "str", "provenance", "Verbatim excerpt (<= 300 characters) containing the values."),
+    Column("polymer", "str", "formulation", "Host polymer: catalog name or alias (e.g. PEO, PVDF-HFP)."),
+    Column("polymer_smiles", "str", "formulation", "Repeat-unit SMILES for a polymer not in the catalog."),
+    Column("polymer_mw_g_mol", "float", "formulation", "Polymer molecular weight in g/mol.", 1.0, 1e8),
+    Column("polymer2", "str", "formulation", "Second polymer of a blend or copolymer (catalog name)."),
+    Column("polymer2_wt_pct", "float", "formulation", "Share of polymer2 in the polymer phase, wt%.", 0.0, 100.0),
+    Column("salt", "str", "formulation", "Lithium salt: catalog name or alias (e.g. LiTFSI)."),
+    Column("salt_smiles", "str", "formulation", "Salt SMILES for a salt not in the catalog."),
+    Column("salt_eo_li_ratio", "float", "formulation", "n in EO:Li = n:1 (repeat units per Li+).", 0.0, 1e4),
+    Column("salt_wt_pct", "float", "formulation", "Salt mass share of polymer + salt, wt%.", 0.0, 100.0),
+    Column("salt_molality_mol_kg", "float", "formulation", "Mol Li salt per kg polymer.", 0.0, 100.0),
+    Column("filler", "str", "formulation", "Filler: catalog name or alias, or 'none'."),
+    Column("filler_loading_wt_pct", "float", "formulation", "Filler mass share of the electrolyte, wt%.", 0.0, 100.0),
+    Column("filler_loading_vol_pct", "float", "formulation", "Filler volume share of the electrolyte, vol%.", 0.0, 100.0),
+    Column("filler_morphology", "str", "formulation", "particle, nanoparticle, nanowire, nanofiber, nanosheet, ..."),
+    Column("filler_size_nm", "float", "formulation", "Characteristic filler size (diameter/thickness), nm.", 0.0, 1e7),
+    Column("plasticizer", "str", "formulation", "Plasticizer(s): catalog names joined by '+' (e.g. SN, EC+DMC)."),
+    Column("plasticizer_wt_pct", "float", "formulation", "Plasticizer mass share of the electrolyte, wt%.", 0.0, 100.0),
+    Column("process", "str", "formulation", "Process steps joined by '+' (e.g. solution_casting+hot_pressing)."),
+    Column("electrolyte_type", "str", "formulation", "spe, cpe or gpe; derived when absent."),
+    Column("temperature_c", "float", "condition", "Measurement temperature, C.", -50.0, 250.0),
+    Column("temperature_text", "str", "condition", "Temperature stated only in words (e.g. 'room temperature')."),
+    Column("conductivity_s_cm", "float", "target", "Ionic conductivity, S/cm.", 0.0, 1.0),
+    Column("voltage_window_v", "float", "target", "Oxidation stability limit, V vs Li/Li+.", 1.0, 8.0),
+    Column("retention_pct", "float", "target", "Discharge capacity retained after retention_cycles, %.", 0.0, 120.0),
+    Column("retention_cycles", "float", "condition", "Cycle count of retention_pct.", 1.0, 1e6),
+    Column("cathode", "str", "condition", "Cathode of the cycling test (LFP, NCM811, LCO, ...)."),
+    Column("c_rate", "float", "condition", "C-rate of the cycling test.", 0.0, 100.0),
+    Column("cycling_temperature_c", "float", "condition", "Temperature of the cycling test, C.", -50.0, 250.0),
+    Column("notes", "str", "provenance", "Free text."),
+)
+
+COLUMN_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
+NUMERIC_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.dtype == "float")
+TEXT_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.dtype == "str")
+
+#: Columns added by validation (never required on input).
+DERIVED_COLUMNS: tuple[Column, ...] = (
+    Column("salt_amount_given", "str", "derived", "Which salt amount the row stated: eo_li, wt_pct or molality."),
+    Column("polymer_canonical_smiles", "str", "derived", "Canonical repeat unit of the host polymer."),
+    Column("polymer2_canonical_smiles", "str", "derived", "Canonical repeat unit of polymer2."),
+    Column("salt_canonical_smiles", "str", "derived", "Canonical SMILES of the salt."),
+    Column("assumed_temperature", "float", "derived", "1 when temperature_c was filled from temperature_text."),
+)
+
+PROCESS_STEPS: tuple[str, ...] = (
+    "solution_casting",
+    "hot_pressing",
+    "cold_pressing",
+    "in_situ_thermal",
+    "in_situ_uv",
+    "in_situ_cationic",
+    "electrospinning",
+    "dry_process",
+    "tape_casting",
+    "infiltration",
+    "ball_milling",
+    "melt_extrusion",
+    "phase_inversion",
+    "freeze_casting",
+    "spin_coating",
+    "annealing",
+)
+
+FILLER_MORPHOLOGIES: tuple[str, ...] = (
+    "particle",
+    "nanoparticle",
+    "nanowire",
+    "nanofiber",
+    "nanosheet",
+    "nanotube",
+    "framework_3d",
+    "membrane",
+)
+
+ELECTROLYTE_TYPES: tuple[str, ...] = ("spe", "cpe", "gpe")
+
+#: Words that mean "about 25 C" in papers; the training code decides how to use them.
+ROOM_TEMPERATURE_WORDS: tuple[str, ...] = ("room temperature", "rt", "ambient", "ambient temperature", "r.t.")
+ROOM_TEMPERATURE_C = 25.0
+
+#: Plasticizer share above which a filler-free electrolyte counts as a gel.
+GEL_PLASTICIZER_WT_PCT = 20.0
+
+
+def empty_frame_columns() -> list[str]:
+    """All input column names, in schema order (for writing templates and reports)."""
+    return [c.name for c in COLUMNS]

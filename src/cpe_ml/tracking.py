@@ -1,0 +1,113 @@
+"""MLflow: one parent run per training, a child run per target, datasets, plots, registered pyfunc models.
+
+Works with the embedded default store (``sqlite:///mlflow.db``, no server needed) and with any tracking
+URI, including a remote ``mlflow server``.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+from mlflow.exceptions import MlflowException
+from mlflow.models import infer_signature
+from mlflow.tracking import MlflowClient
+
+from cpe_ml import __version__
+from cpe_ml.schema import SCHEMA_VERSION
+
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
+DEFAULT_EXPERIMENT = "cpe-ml"
+CHAMPION = "champion"
+
+
+def git_commit() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True,
+                              cwd=Path(__file__).parent).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def configure(tracking_uri: str, experiment: str) -> str:
+    """Point MLflow at the store and experiment; returns the experiment id."""
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.set_registry_uri(tracking_uri)
+    return mlflow.set_experiment(experiment).experiment_id
+
+
+def run_tags(catalog_version: str, data_digest: str, protocol: str) -> dict[str, str]:
+    return {
+        "git_commit": git_commit(),
+        "cpe_ml_version": __version__,
+        "catalog_version": catalog_version,
+        "schema_version": SCHEMA_VERSION,
+        "data_digest": data_digest,
+        "cv_protocol": protocol,
+    }
+
+
+def log_dataset(frame: pd.DataFrame, name: str, source: str, target_column: str | None = None, context: str = "training") -> None:
+    """Record the exact training table (digest, schema, source) as an MLflow dataset input."""
+    dataset = mlflow.data.from_pandas(frame, source=source, name=name, targets=target_column)
+    mlflow.log_input(dataset, context=context)
+
+
+class FormulationModel(mlflow.pyfunc.PythonModel):
+    """MLflow pyfunc over a cpe-ml bundle: raw formulation rows in, predictions out (featurization inside)."""
+
+    def load_context(self, context) -> None:
+        from cpe_ml.models.bundle import load_bundle
+
+        self.bundle = load_bundle(context.artifacts["bundle"])
+
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+        from cpe_ml.prediction import predict_formulations
+
+        frame = pd.DataFrame(model_input)
+        result = predict_formulations(frame, {self.bundle.target_name: self.bundle}, explain=False)
+        added = [c for c in result.predictions.columns if c not in frame.columns]
+        return result.predictions[added].reset_index(drop=True)
+
+
+def log_pyfunc_model(bundle_file: Path, input_example: pd.DataFrame, registered_name: str | None) -> str | None:
+    """Log the bundle as a pyfunc model (signature from a real example); returns the registered version."""
+    model = FormulationModel()
+    context = type("Context", (), {"artifacts": {"bundle": str(bundle_file)}})()
+    model.load_context(context)
+    output = model.predict(context, input_example)
+    info = mlflow.pyfunc.log_model(
+        name="model",
+        python_model=model,
+        artifacts={"bundle": str(bundle_file)},
+        signature=infer_signature(input_example.astype(str), output),
+        input_example=input_example.astype(str),
+        registered_model_name=registered_name,
+        pip_requirements=["cpe-ml", "xgboost", "scikit-learn", "pandas", "rdkit", "mlflow", "joblib"],
+    )
+    return None if info.registered_model_version is None else str(info.registered_model_version)
+
+
+def promote_champion(registered_name: str, version: str, cv_mae: float, data_digest: str, protocol: str) -> tuple[bool, str]:
+    """Move the ``champion`` alias to ``version`` only if it beats the champion on the same data and protocol.
+
+    Returns (moved, reason). A champion trained on other data or another CV protocol is not comparable:
+    it stays, and the reason says so.
+    """
+    client = MlflowClient()
+    for key, value in (("cv_mae", f"{cv_mae:.6g}"), ("data_digest", data_digest), ("cv_protocol", protocol)):
+        client.set_model_version_tag(registered_name, version, key, value)
+    try:
+        current = client.get_model_version_by_alias(registered_name, CHAMPION)
+    except MlflowException:
+        client.set_registered_model_alias(registered_name, CHAMPION, version)
+        return True, "first champion"
+    tags = current.tags
+    if tags.get("data_digest") != data_digest or tags.get("cv_protocol") != protocol:
+        return False, f"champion v{current.version} was evaluated on other data or protocol; not comparable"
+    if cv_mae < float(tags.get("cv_mae", "inf")):
+        client.set_registered_model_alias(registered_name, CHAMPION, version)
+        return True, f"CV MAE {cv_mae:.4g} < champion v{current.version} {float(tags['cv_mae']):.4g}"
+    return False, f"CV MAE {cv_mae:.4g} does not beat champion v{current.version} {float(tags['cv_mae']):.4g}"

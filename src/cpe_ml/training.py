@@ -1,0 +1,214 @@
+"""Train, evaluate and record the three target models.
+
+Flow: read tables -> validate (stop on any invalid row, before anything is written) -> per target:
+grouped CV of the model and the baselines on identical folds -> final fit on all rows -> bundle in
+``models/`` (atomic) -> MLflow child run with metrics, plots, dataset and registered pyfunc model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from cpe_ml import tracking
+from cpe_ml.catalog import load_catalog
+from cpe_ml.datasets import DEFAULT_DATA_PATH
+from cpe_ml.evaluation import plots
+from cpe_ml.evaluation.cv import CVResult, cross_validate, cv_groups
+from cpe_ml.featurizers.formulation import FormulationFeaturizer
+from cpe_ml.models.bundle import ModelBundle, save_bundle
+from cpe_ml.models.domain import ApplicabilityDomain
+from cpe_ml.models.interval import IntervalRegressor
+from cpe_ml.models.targets import TARGETS, Target
+from cpe_ml.validation import ValidationReport, read_formulations, validate_formulations
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class TrainConfig:
+    """Everything a training run depends on (logged as MLflow params)."""
+
+    data: list[Path] = field(default_factory=lambda: [DEFAULT_DATA_PATH])
+    with_public: list[str] = field(default_factory=list)
+    public_data_dir: Path | None = None
+    targets: list[str] = field(default_factory=lambda: list(TARGETS))
+    cv: str = "paper"
+    folds: int = 5
+    experiment: str = tracking.DEFAULT_EXPERIMENT
+    tracking_uri: str = tracking.DEFAULT_TRACKING_URI
+    tune: int = 0
+    seed: int = 0
+    models_dir: Path = Path("models")
+    fingerprint_bits: int = 64
+    min_rows: int = 20
+
+
+@dataclass
+class TargetResult:
+    target: str
+    n_rows: int
+    n_groups: int
+    n_assumed_temperature: int
+    cv: CVResult
+    bundle_path: Path
+    run_id: str
+    model_version: str | None
+    champion_moved: bool
+    champion_reason: str
+
+    @property
+    def beats_polymer_mean(self) -> bool:
+        return self.cv.beats_polymer_mean
+
+
+@dataclass
+class TrainingSummary:
+    parent_run_id: str
+    experiment_id: str
+    tracking_uri: str
+    data_digest: str
+    n_rows: int
+    report: ValidationReport
+    results: list[TargetResult]
+    skipped_targets: dict[str, str]
+
+
+def data_digest(frame: pd.DataFrame) -> str:
+    """Content digest of the validated table (row order and column order independent)."""
+    canonical = frame.reindex(sorted(frame.columns), axis=1)
+    canonical = canonical.sort_values(list(canonical.columns), kind="mergesort").astype(str)
+    return hashlib.sha256(canonical.to_csv(index=False).encode()).hexdigest()[:16]
+
+
+def load_training_frame(config: TrainConfig) -> tuple[pd.DataFrame, ValidationReport]:
+    """Read every table, validate them together; raises FormulationValidationError on any bad row."""
+    frames = []
+    for path in config.data:
+        frame = read_formulations(path)
+        frame["dataset"] = frame["dataset"] if "dataset" in frame else Path(path).stem
+        frames.append(frame)
+    if config.with_public:
+        from cpe_ml.datasets.public import load_public
+
+        public = load_public(config.with_public, data_dir=config.public_data_dir)
+        frames.append(public.astype(object).where(public.notna(), ""))
+    raw = pd.concat(frames, ignore_index=True).astype(object)
+    raw = raw.where(raw.notna(), "")
+    return validate_formulations(raw)
+
+
+def _make_model(target: Target, names: list[str], config: TrainConfig) -> Callable[..., IntervalRegressor]:
+    monotone = {names.index(f): sign for f, sign in target.monotone.items() if f in names}
+
+    def make(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None) -> IntervalRegressor:
+        params = None
+        if config.tune:
+            from cpe_ml.models.tuning import tune_params
+
+            params = tune_params(X, y, groups, monotone, config.tune, config.seed)
+        return IntervalRegressor(monotone=monotone, params=params, random_state=config.seed)
+
+    return make
+
+
+def _log_plots(target: Target, cv: CVResult, model: IntervalRegressor, featurizer: FormulationFeaturizer,
+               rows: pd.DataFrame, directory: Path) -> None:
+    label = target.unit
+    plots.parity_plot(cv.predictions, label, directory / "parity.png", target.label)
+    plots.residuals_by_group(cv.predictions, label, directory / "residuals_by_group.png")
+    names = list(featurizer.get_feature_names_out())
+    plots.feature_importance_plot(names, model.feature_importances(), directory / "feature_importance.png")
+
+    def predict(frame: pd.DataFrame) -> np.ndarray:
+        return model.predict(featurizer.transform(frame))
+
+    if target.name == "conductivity":
+        plots.dependence_plot(rows, "temperature_c", np.linspace(0, 100, 21), predict, "temperature (C)",
+                              target.label, directory / "dependence_temperature.png")
+    filled = rows.loc[rows["filler"].ne("none") & rows["filler"].ne("")]
+    if len(filled) >= 5:
+        plots.dependence_plot(filled, "filler_loading_wt_pct", np.linspace(0, 60, 13), predict,
+                              "filler loading (wt%)", target.label, directory / "dependence_filler_loading.png")
+
+
+def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, digest: str, progress: Progress | None) -> TargetResult:
+    """CV, final fit, bundle, MLflow child run for one target (caller holds the parent run)."""
+    rows = frame.loc[target.rows(frame)].reset_index(drop=True)
+    featurizer = FormulationFeaturizer(target.blocks, config.fingerprint_bits).fit(rows)
+    names = list(featurizer.get_feature_names_out())
+    X = featurizer.transform(rows).astype(np.float32)
+    y = target.to_model_scale(rows[target.column])
+    groups = cv_groups(rows, config.cv)
+    polymers = rows["polymer_canonical_smiles"].where(rows["polymer_canonical_smiles"].ne(""), rows["polymer"]).to_numpy()
+    make = _make_model(target, names, config)
+    cv = cross_validate(X, y, groups, polymers, rows["record_id"].to_numpy(), make, config.folds, config.seed,
+                        on_fold=(lambda i, n: progress(f"{target.name}: CV fold", i, n)) if progress else None)
+    model = make(X, y, groups).fit(X, y, groups)
+    domain = ApplicabilityDomain(random_state=config.seed).fit(X, rows, names)
+    bundle = ModelBundle(target.name, model, featurizer, domain, digest, config.cv, cv.metrics["model"], len(rows))
+    bundle_file = save_bundle(bundle, config.models_dir)
+    with mlflow.start_run(run_name=target.name, nested=True) as run:
+        mlflow.set_tags({"target": target.name, "data_digest": digest, "cv_protocol": config.cv})
+        mlflow.log_params({"n_rows": len(rows), "n_features": len(names), "n_groups": len(np.unique(groups)) if groups is not None else len(rows),
+                           "monotone": ",".join(f"{k}:{v}" for k, v in target.monotone.items()) or "none",
+                           "calibration_margin": round(model.margin_, 4), **{f"xgb_{k}": v for k, v in model.model_.get_params().items()
+                                                                           if k in ("n_estimators", "learning_rate", "max_depth", "min_child_weight", "subsample", "colsample_bytree", "reg_lambda")}})
+        for scope, values in cv.metrics.items():
+            mlflow.log_metrics({f"cv_{metric}" if scope == "model" else f"{scope}_{metric}": v for metric, v in values.items() if np.isfinite(v)})
+        for record in cv.fold_metrics.to_dict("records"):
+            mlflow.log_metrics({f"fold_{k}": v for k, v in record.items() if k not in ("fold",) and np.isfinite(v)}, step=int(record["fold"]))
+        mlflow.set_tag("beats_polymer_mean", str(cv.beats_polymer_mean))
+        tracking.log_dataset(rows, f"{target.name}-training", ",".join(str(p) for p in config.data), target.column)
+        with tempfile.TemporaryDirectory() as tmp:
+            _log_plots(target, cv, model, featurizer, rows, Path(tmp))
+            cv.predictions.to_csv(Path(tmp) / "cv_predictions.csv", index=False)
+            cv.fold_metrics.to_csv(Path(tmp) / "cv_fold_metrics.csv", index=False)
+            bundle.feature_ranges().to_csv(Path(tmp) / "feature_ranges.csv", index=False)
+            mlflow.log_artifacts(tmp)
+        example = rows[[c for c in rows.columns if c in frame.columns and not c.endswith("canonical_smiles")]].head(3)
+        version = tracking.log_pyfunc_model(bundle_file, _input_example(example), target.registered_name)
+        moved, reason = (False, "not registered")
+        if version is not None:
+            moved, reason = tracking.promote_champion(target.registered_name, version, cv.metrics["model"]["mae"], digest, config.cv)
+        mlflow.set_tag("champion", reason)
+    return TargetResult(target.name, len(rows), len(np.unique(groups)) if groups is not None else len(rows),
+                        int(rows["assumed_temperature"].sum()) if target.name == "conductivity" else 0,
+                        cv, bundle_file, run.info.run_id, version, moved, reason)
+
+
+def _input_example(rows: pd.DataFrame) -> pd.DataFrame:
+    """Raw-formulation example for the pyfunc signature: schema input columns only, as text."""
+    from cpe_ml.schema import COLUMNS
+
+    columns = [c.name for c in COLUMNS if c.kind in ("formulation", "condition") and c.name in rows]
+    return rows[columns].astype(object).where(rows[columns].notna(), "").astype(str).reset_index(drop=True)
+
+
+def train(config: TrainConfig, progress: Progress | None = None) -> TrainingSummary:
+    """Run the whole training; raises FormulationValidationError (nothing written) on invalid input."""
+    frame, report = load_training_frame(config)
+    digest = data_digest(frame)
+    experiment_id = tracking.configure(config.tracking_uri, config.experiment)
+    results, skipped = [], {}
+    with mlflow.start_run(run_name="train") as parent:
+        mlflow.set_tags(tracking.run_tags(load_catalog().version, digest, config.cv))
+        mlflow.log_params({"data": ",".join(str(p) for p in config.data), "with_public": ",".join(config.with_public) or "none",
+                           "targets": ",".join(config.targets), "cv": config.cv, "folds": config.folds, "tune_trials": config.tune,
+                           "seed": config.seed, "fingerprint_bits": config.fingerprint_bits, "n_rows": len(frame)})
+        tracking.log_dataset(frame, "formulations", ",".join(str(p) for p in config.data))
+        for name in config.targets:
+            target = TARGETS[name]
+            n = int(target.rows(frame).sum())
+            if n < config.min_rows:
+                skipped[name] = f"only {n} rows with {target.column} (need {config.min_rows})"
+                continue
+            results.append(train_target(target, frame, config, digest, progress))
+    return TrainingSummary(parent.info.run_id, experiment_id, config.tracking_uri, digest, len(frame), report, results, skipped)
