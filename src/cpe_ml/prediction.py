@@ -131,3 +131,8 @@ def rank_predictions(predictions: pd.DataFrame, by: str = "pred_conductivity") -
     """Best first by ``by``; ties broken by the narrower interval (the better-known candidate)."""
     width = predictions.get(f"{by}_hi", 0) - predictions.get(f"{by}_lo", 0)
     return predictions.assign(_width=width).sort_values([by, "_width"], ascending=[False, True]).drop(columns="_width")
+
+
+def write_predictions(predictions: pd.DataFrame, path) -> None:
+    """Write the prediction table as CSV."""
+    predictions.to_csv(path, index=False)

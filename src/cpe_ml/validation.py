@@ -222,6 +222,10 @@ def _check_smiles(frame: pd.DataFrame, out: _Collector, catalog: Catalog) -> Non
             out.add(smiles.isin(list(errors)), smiles_col, lambda v: errors[str(v).strip()])
             from_smiles = smiles.map(lambda v: parsed.get(v) or "")
             canonical = from_smiles.where(from_smiles.ne(""), canonical)
+            # A SMILES that is a catalog entry in another notation is that entry: one polymer, one identity.
+            names = _text(frame[name_col])
+            matched = from_smiles.map(lambda c: catalog.match_smiles(kind, c) if c else None)
+            frame[name_col] = names.where(names.ne("") | matched.isna(), matched)
         frame[f"{name_col}_canonical_smiles"] = canonical
 
 

@@ -69,9 +69,11 @@ class Catalog:
                         )
                     aliases[key] = row["name"]
             self._alias[kind] = aliases
-            self._by_smiles[kind] = {
-                smi: name for name, smi in self.canonical_smiles_by_name(kind).items() if smi is not None
-            }
+            by_smiles: dict[str, str] = {}
+            for name, smi in self.canonical_smiles_by_name(kind).items():
+                if smi is not None:
+                    by_smiles.setdefault(smi, name)  # the first (main) entry of a shared structure wins
+            self._by_smiles[kind] = by_smiles
 
     @cached_property
     def version(self) -> str:

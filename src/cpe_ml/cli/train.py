@@ -67,23 +67,26 @@ def train_command(
 
 
 def _print_summary(summary) -> None:
-    table = Table(title=f"cpe-ml training ({summary.n_rows} validated rows, data digest {summary.data_digest})")
-    for column in ("target", "rows", "groups", "CV MAE", "R2", "80% coverage", "per-polymer mean MAE", "ridge MAE", "champion"):
-        table.add_column(column)
+    table = Table(title=f"cpe-ml training: {summary.n_rows} rows, data digest {summary.data_digest}")
+    for column in ("target", "rows", "groups", "CV MAE", "R2", "cover80", "polymer-mean", "ridge"):
+        table.add_column(column, justify="left" if column == "target" else "right")
     for r in summary.results:
         m = r.cv.metrics
-        verdict = "" if r.beats_polymer_mean else " [bold red](does NOT beat per-polymer mean)[/]"
-        table.add_row(r.target, str(r.n_rows), str(r.n_groups), f"{m['model']['mae']:.3f}{verdict}", f"{m['model']['r2']:.2f}",
-                      f"{m['model']['interval_coverage']:.0%}", f"{m['polymer_mean']['mae']:.3f}", f"{m['ridge']['mae']:.3f}",
-                      ("moved: " if r.champion_moved else "kept: ") + r.champion_reason)
+        flag = "" if r.beats_polymer_mean else " [bold red]![/]"
+        table.add_row(r.target, str(r.n_rows), str(r.n_groups), f"{m['model']['mae']:.3f}{flag}", f"{m['model']['r2']:.2f}",
+                      f"{m['model']['interval_coverage']:.0%}", f"{m['polymer_mean']['mae']:.3f}", f"{m['ridge']['mae']:.3f}")
     console.print(table)
+    console.print("MAE in log10 S/cm (conductivity), V (window), % (retention); baselines on the same grouped folds.")
     for r in summary.results:
+        console.print(f"{r.target}: registered version {r.model_version}, champion {'moved' if r.champion_moved else 'kept'} ({r.champion_reason})")
         if r.n_assumed_temperature:
-            console.print(f"{r.target}: {r.n_assumed_temperature} rows gave the temperature only in words (room temperature/ambient) and were used at 25 C with the assumed_temperature flag.")
+            console.print(f"{r.target}: {r.n_assumed_temperature} rows gave the temperature only in words (room temperature/ambient); "
+                          "used at 25 C with the assumed_temperature flag.")
         if not r.beats_polymer_mean:
-            console.print(f"[bold red]WARNING[/]: the {r.target} model does not beat the per-polymer mean in {summary.results[0].cv.fold_metrics.shape[0]}-fold grouped CV; do not trust it for ranking.")
+            console.print(f"[bold red]WARNING: the {r.target} model does not beat the per-polymer mean baseline in grouped CV; "
+                          "do not trust it for ranking.[/]")
     for name, reason in summary.skipped_targets.items():
         console.print(f"[yellow]skipped {name}[/]: {reason}")
-    console.print(f"MLflow: parent run {summary.parent_run_id} in {summary.tracking_uri} (experiment id {summary.experiment_id}); "
+    console.print(f"MLflow: parent run {summary.parent_run_id} in {summary.tracking_uri}; "
                   f"browse with: mlflow ui --backend-store-uri {summary.tracking_uri}")
     console.print("bundles: " + ", ".join(str(r.bundle_path) for r in summary.results))

@@ -27,8 +27,9 @@ class DataCard:
     """Coverage summary of a formulation table.
 
     ``polymer_strings`` counts the distinct ways polymers are written (names, aliases, SMILES as in the
-    source) and ``n_polymers`` the distinct canonical polymers they stand for; ``collapsed_polymers`` lists
-    the canonical polymers written in more than one way - the notation noise that canonicalization removes.
+    source) and ``n_polymers`` the distinct polymers they stand for (catalog name, else canonical repeat
+    unit); ``collapsed_polymers`` maps each polymer written in more than one way to its spellings - the
+    notation noise that canonicalization removes.
     """
 
     n_rows: int
@@ -67,7 +68,7 @@ class DataCard:
         ]
         if self.temperature_range_c is not None:
             low, high = self.temperature_range_c
-            rows.append(("overview", "temperature range", f"{low:g} to {high:g} C"))
+            rows.append(("overview", "temperature range", f"{low:.1f} to {high:.1f} C"))
         rows += [("targets", column, f"{n} rows") for column, n in self.target_coverage.items()]
         for column, counts in self.counts.items():
             rows += [(column, value, f"{n}") for value, n in counts.items()]
@@ -99,6 +100,16 @@ class DataCard:
         return table
 
 
+def _blank_to_nan(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty text cells mean 'not stated' (tables read with ``keep_default_na=False`` keep them as '')."""
+    text = frame.select_dtypes(include=["object", "string"]).columns
+    if len(text) == 0:
+        return frame
+    frame = frame.copy()
+    frame[text] = frame[text].apply(lambda s: s.mask(s.astype(str).str.strip().eq("") & s.notna()))
+    return frame
+
+
 def _column(frame: pd.DataFrame, name: str) -> pd.Series:
     return frame[name] if name in frame else pd.Series(np.nan, index=frame.index, dtype=object)
 
@@ -126,22 +137,32 @@ def _canonical_or_none(smiles: str) -> str | None:
 
 
 def _canonical_polymers(frame: pd.DataFrame, catalog) -> tuple[pd.Series, pd.Series]:
-    """(as-written polymer string, canonical polymer key) per row; NaN where the row names no polymer."""
+    """(as-written polymer string, polymer identity) per row; NaN where the row names no polymer.
+
+    The identity is the catalog name when the name or alias resolves, or when the repeat unit equals a
+    catalog entry's (first entry wins: PEO, not PEGDME); else the canonical repeat unit; else the
+    normalized name. Catalog entries that share a repeat unit on purpose (PVDF and PVDF-HFP) stay apart.
+    """
+    from cpe_ml.catalog import normalize_name
+    from cpe_ml.datasets.public_harmonize import CatalogIndex
+
     names, smiles = _column(frame, "polymer"), _column(frame, "polymer_smiles")
     written = _column(frame, "polymer_smiles_source")
     written = written.where(written.notna(), names).where(lambda s: s.notna(), smiles)
-    by_name = catalog.canonical_smiles_by_name("polymer") if catalog is not None else {}
+    index = CatalogIndex(catalog)
 
     def key(name, smi):
+        has_name = isinstance(name, str) and bool(name.strip())
+        resolved = catalog.resolve("polymer", name) if has_name and catalog is not None else None
+        if resolved:
+            return resolved
         if isinstance(smi, str) and smi.strip():
-            return _canonical_or_none(smi.strip()) or smi.strip()
-        if isinstance(name, str) and name.strip():
-            resolved = catalog.resolve("polymer", name) if catalog is not None else None
-            return by_name.get(resolved) or resolved or name.strip().lower()
-        return np.nan
+            canonical = _canonical_or_none(smi.strip()) or smi.strip()
+            return index.name("polymer", canonical) or canonical
+        return normalize_name(name) if has_name else np.nan
 
-    canonical = pd.Series([key(n, s) for n, s in zip(names, smiles)], index=frame.index, dtype=object)
-    return written, canonical
+    identity = pd.Series([key(n, s) for n, s in zip(names, smiles)], index=frame.index, dtype=object)
+    return written, identity
 
 
 def _counts(values: pd.Series, split_plus: bool = False) -> dict[str, int]:
@@ -157,6 +178,7 @@ def _counts(values: pd.Series, split_plus: bool = False) -> dict[str, int]:
 def describe(frame: pd.DataFrame, *, catalog=None) -> DataCard:
     """Summarize a formulation frame; ``catalog`` (default: the package catalog) resolves polymer names."""
     catalog = _default_catalog(catalog)
+    frame = _blank_to_nan(frame)
     written, canonical = _canonical_polymers(frame, catalog)
     salt_key = _column(frame, "salt").where(lambda s: s.notna(), _column(frame, "salt_smiles"))
     fillers = _column(frame, "filler").astype("string").str.strip()
@@ -206,6 +228,7 @@ def plot_overview(frame: pd.DataFrame, path: str | os.PathLike, *, catalog=None,
     from matplotlib.figure import Figure
 
     catalog = _default_catalog(catalog)
+    frame = _blank_to_nan(frame)
     path = Path(path)
     labels = _polymer_labels(frame)
     names = _column(frame, "polymer")

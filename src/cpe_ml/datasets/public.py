@@ -113,9 +113,8 @@ HATAKEYAMA2022 = PublicDataset(
     name="hatakeyama2022",
     title="Li-ion conducting polymer electrolyte database (ion_predictor, 2022 export)",
     citation=(
-        "K. Hatakeyama-Sato, T. Tezuka, M. Umeki, K. Oyaizu, AI-Assisted Exploration of Superionic "
-        "Glass-Type Li+ Conductors with Aromatic Structures, J. Am. Chem. Soc. 2020, 142, 3301-3305; "
-        "database: github.com/KanHatakeyama/ion_predictor (2022-03-16 export)."
+        "K. Hatakeyama-Sato et al., J. Am. Chem. Soc. 2020, DOI 10.1021/jacs.9b11442 (the paper the "
+        "repository README cites); database: github.com/KanHatakeyama/ion_predictor (2022-03-16 export)."
     ),
     doi="10.1021/jacs.9b11442",
     license="MIT (Copyright (c) 2022 Kan Hatakeyama)",
@@ -306,7 +305,8 @@ def find_duplicates(
     dataset = work.get("dataset", pd.Series("", index=work.index)).fillna("").astype(str)
     polymer = work.get("polymer_smiles", pd.Series(None, index=work.index))
     polymer = polymer.where(polymer.notna(), work.get("polymer")).fillna("").astype(str)
-    group_key = polymer + "|" + _key(work, "polymer2", "polymer2") + "|" + _key(work, "salt", "salt_smiles")
+    polymer2 = work.get("polymer2", pd.Series(None, index=work.index)).fillna("").astype(str)
+    group_key = polymer + "|" + polymer2 + "|" + _key(work, "salt", "salt_smiles")
     temperature = pd.to_numeric(work["temperature_c"], errors="coerce").to_numpy(float)
     log_sigma = np.log10(pd.to_numeric(work["conductivity_s_cm"], errors="coerce").to_numpy(float))
     usable = ~np.isnan(temperature) & ~np.isnan(log_sigma) & (polymer != "").to_numpy()

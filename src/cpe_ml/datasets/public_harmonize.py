@@ -75,6 +75,7 @@ R_COMPONENTS_MISSING = "components missing from the table (more ratio entries th
 R_RATIO_MISMATCH = "number of ratio entries differs from number of components"
 R_RATIO_NOT_NUMERIC = "mol/wt ratio is not numeric"
 R_UNKNOWN_COMPOUND = "component id not in compounds.csv"
+R_COMPOUND_SMILES = "compound SMILES cannot be parsed"
 R_NO_POLYMER = "no polymer component"
 R_TOO_MANY_POLYMERS = "more than two polymer fragments (multi-block copolymer or blend)"
 R_GRAFT = "graft/comb/network polymer ([Ca] side-chain junctions) not representable"
@@ -223,6 +224,16 @@ def _blank_out_of_range(frame: pd.DataFrame, column: str, adjustments: dict[str,
         adjustments[f"{column}: {what} outside schema range, blanked"] = int(bad.sum())
 
 
+def _finalize(frame: pd.DataFrame, ok: pd.Series) -> pd.DataFrame:
+    """Kept rows in ``OUTPUT_COLUMNS`` order; text as plain object columns, numbers as float."""
+    frame = frame.loc[ok].reindex(columns=OUTPUT_COLUMNS).reset_index(drop=True)
+    numeric = [c for c in OUTPUT_COLUMNS if c in COLUMN_BY_NAME and COLUMN_BY_NAME[c].dtype == "float"]
+    text = [c for c in OUTPUT_COLUMNS if c not in numeric]
+    frame[numeric] = frame[numeric].apply(pd.to_numeric, errors="coerce").astype(float)
+    frame[text] = frame[text].astype(object).where(frame[text].notna(), None)
+    return frame
+
+
 def _check_range(failures: _Failures, values: pd.Series, column: str) -> None:
     spec = COLUMN_BY_NAME[column]
     failures.add(values.notna() & ((values < spec.low) | (values > spec.high)), out_of_range_reason(column))
@@ -336,12 +347,12 @@ def harmonize_bradford2023(
             "notes": np.where(has_salt, None, SINGLE_ION_NOTE),
         }
     )
-    frame = frame.loc[failures.ok].reindex(columns=OUTPUT_COLUMNS).reset_index(drop=True)
+    frame = _finalize(frame, failures.ok)
     _blank_out_of_range(frame, "polymer_mw_g_mol", adjustments, "stated Mw")
     _blank_out_of_range(frame, "salt_eo_li_ratio", adjustments, "EO:Li derived from molality")
     _blank_out_of_range(frame, "salt_wt_pct", adjustments, "wt% derived from molality")
     report = failures.report("bradford2023", row_ids, adjustments=adjustments)
-    return frame.astype({"polymer": object, "salt": object}), report
+    return frame, report
 
 
 # ----------------------------------------------------------------------------------------- hatakeyama
@@ -374,6 +385,8 @@ def normalize_reference(text: object) -> str | None:
 
 def _ratios(text: object) -> list[float] | None:
     """``'0.909/0.0455'`` -> [0.909, 0.0455]; [] when empty; None when not numeric."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return [] if np.isnan(text) else [float(text)]
     if not isinstance(text, str) or not text.strip():
         return []
     try:
@@ -393,10 +406,6 @@ class Compound:
     fragment_mass_ratio: tuple[float, ...] | None  # mass shares of the fragments when derivable
     anionic: bool  # net negative without cations: a polymer that carries its own Li+ counter-ions
     mw: float | None
-
-    @property
-    def polymer_fragments(self) -> tuple[str, ...]:
-        return tuple(f for f in self.fragments if _MAIN_CHAIN_MARKER in f)
 
 
 def classify_compound(row: pd.Series) -> Compound:
@@ -481,7 +490,7 @@ def _compose_hatakeyama(
         return R_UNKNOWN_COMPOUND
     parts = [compounds[i] for i in ids]
     if any(p.kind == "invalid" for p in parts):
-        return R_SALT_SMILES if any(p.kind == "invalid" and "[Mg]" not in p.smiles for p in parts) else R_POLYMER
+        return R_COMPOUND_SMILES
     polymers = [p for p in parts if p.kind == "polymer"]
     salts = [p for p in parts if p.kind == "salt"]
     liquids = [p for p in parts if p.kind in ("solvent", "ionic_liquid")]
@@ -503,10 +512,10 @@ def _compose_hatakeyama(
         if all(m is not None for m in unit_masses):
             masses = [n * m for n, m in zip(mol, unit_masses)]
 
-    # Polymer fragments with their mass share of the polymer phase.
-    fragments: list[tuple[str, float | None]] = []
     if any(_GRAFT_MARKER in f for p in polymers for f in p.fragments):
         return R_GRAFT
+    # Polymer fragments with their mass share of the polymer phase.
+    fragments: list[tuple[str, float | None]] = []
     for p in polymers:
         share = None if masses is None else masses[parts.index(p)]
         ratio = p.fragment_mass_ratio
@@ -602,7 +611,10 @@ def harmonize_hatakeyama2022(
 
     component_columns = [c for c in HATAKEYAMA_COMPONENTS if c in composite.columns]
     components = composite[component_columns].astype("string")
-    ids = [tuple(str(v).strip() for v in row if not pd.isna(v) and str(v).strip()) for row in components.itertuples(index=False)]
+    ids = [
+        tuple(str(v).strip() for v in row if not pd.isna(v) and str(v).strip())
+        for row in components.itertuples(index=False)
+    ]
     mol = composite["mol_ratio"].map(_ratios)
     wt = composite["wt_ratio"].map(_ratios)
     failures.add(mol.isna() | wt.isna(), R_RATIO_NOT_NUMERIC)
@@ -661,7 +673,7 @@ def harmonize_hatakeyama2022(
         if ratio is not None:
             frame.loc[has_filler, "notes"] = "inorg_contain_ratio(wt)=" + ratio[has_filler].astype(str)
         frame.loc[has_filler, "filler"] = filler_name[has_filler].map(index.filler)
-    frame = frame.loc[failures.ok].reindex(columns=OUTPUT_COLUMNS).reset_index(drop=True)
+    frame = _finalize(frame, failures.ok)
     _blank_out_of_range(frame, "polymer_mw_g_mol", adjustments, "stated Mw")
     for column in ("salt_eo_li_ratio", "salt_wt_pct", "salt_molality_mol_kg"):
         _blank_out_of_range(frame, column, adjustments, "derived amount")

@@ -30,6 +30,9 @@ class SaltConcentrationFeaturizer(Featurizer):
         return ["salt_eo_li_ratio", "li_per_repeat_unit", "li_per_ether_o", "salt_molality_mol_kg",
                 "salt_log10_molality", "salt_wt_pct", "salt_amount_stated"]
 
+    def citations(self) -> list[str]:
+        return ["10.1021/acscentsci.2c01123"]
+
     def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
         eo_li = as_float(frame["salt_eo_li_ratio"])
         molality = as_float(frame["salt_molality_mol_kg"])
