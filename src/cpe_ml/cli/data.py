@@ -95,7 +95,8 @@ def merge(
     """
     from cpe_ml.curation import merge_curated
 
-    accepted, failed = merge_curated([str(s) for s in sorted(slices)])
+    inputs = [s for s in sorted(slices) if s.resolve() != rejected.resolve()]  # a glob may include the reject file
+    accepted, failed = merge_curated([str(s) for s in inputs])
     accepted.to_csv(output, index=False)
     failed.to_csv(rejected, index=False)
     console.print(f"{len(accepted)} rows from {accepted['source'].nunique()} sources -> {output}; {len(failed)} rejected -> {rejected}")

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from cpe_ml.featurizers.base import Featurizer
+from cpe_ml.featurizers.base import Featurizer, per_distinct_rows
 from cpe_ml.featurizers.concentration import SaltConcentrationFeaturizer
 from cpe_ml.featurizers.conditions import ConditionsFeaturizer
 from cpe_ml.featurizers.cycling import CyclingFeaturizer
@@ -56,7 +56,12 @@ class FormulationFeaturizer(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
-        return np.column_stack([f.transform(X) for _, f in self.featurizers()]) if len(X) else np.empty((0, len(self.get_feature_names_out())))
+        """Featurize each distinct formulation once, then broadcast to its rows (one output allocation)."""
+        if not len(X):
+            return np.empty((0, len(self.get_feature_names_out())))
+        codes, first = per_distinct_rows(X, self.input_columns())
+        distinct = X.iloc[first].reset_index(drop=True)
+        return np.column_stack([f.transform(distinct) for _, f in self.featurizers()])[codes]
 
     def transform_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(self.transform(X), columns=self.get_feature_names_out(), index=X.index)

@@ -1,0 +1,84 @@
+"""Training: validation gate, determinism, MLflow records and the champion rule, on the real curated data."""
+
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+from mlflow.tracking import MlflowClient
+
+from cpe_ml import tracking
+from cpe_ml.datasets import DEFAULT_DATA_PATH
+from cpe_ml.models.bundle import load_bundle
+from cpe_ml.training import TrainConfig, train
+from cpe_ml.validation import FormulationValidationError
+
+
+def _config(tmp: Path, **overrides) -> TrainConfig:
+    return TrainConfig(**{"tracking_uri": f"sqlite:///{tmp}/mlflow.db", "models_dir": tmp / "models", "folds": 3,
+                          "targets": ["voltage_window"], **overrides})
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("train")
+    return tmp, train(_config(tmp, targets=["conductivity", "voltage_window", "retention"]))
+
+
+def test_bad_data_stops_training_and_writes_nothing(tmp_path):
+    bad = pd.read_csv(DEFAULT_DATA_PATH, dtype=str, keep_default_na=False).head(30)
+    bad.loc[3, "filler_loading_wt_pct"] = "150"
+    bad.loc[7, "polymer"] = "PEOO"
+    path = tmp_path / "bad.csv"
+    bad.to_csv(path, index=False)
+    with pytest.raises(FormulationValidationError) as err:
+        train(_config(tmp_path, data=[path]))
+    assert {(i.row, i.column) for i in err.value.report.issues} >= {(4, "filler_loading_wt_pct"), (8, "polymer")}
+    assert not (tmp_path / "models").exists()
+    assert not (tmp_path / "mlflow.db").exists()
+
+
+def test_mlflow_store_holds_parent_child_runs_metrics_plots_dataset_and_models(first_run):
+    tmp, summary = first_run
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp}/mlflow.db", registry_uri=f"sqlite:///{tmp}/mlflow.db")
+    parent = client.get_run(summary.parent_run_id)
+    assert parent.data.tags["data_digest"] == summary.data_digest and parent.data.tags["catalog_version"]
+    children = client.search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
+    assert {c.data.tags["target"] for c in children} == {"conductivity", "voltage_window", "retention"}
+    for child in children:
+        assert {"cv_mae", "cv_rmse", "cv_r2", "cv_spearman", "cv_interval_coverage", "polymer_mean_mae", "ridge_mae", "global_mean_mae"} <= set(child.data.metrics)
+        artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
+        assert {"parity.png", "residuals_by_group.png", "feature_importance.png", "cv_predictions.csv"} <= artifacts
+        assert child.inputs.dataset_inputs, "training dataset not logged"
+        history = client.get_metric_history(child.info.run_id, "fold_mae")
+        assert len(history) == 3
+    conductivity = next(c for c in children if c.data.tags["target"] == "conductivity")
+    assert "dependence_temperature.png" in {a.path for a in client.list_artifacts(conductivity.info.run_id)}
+    for name in ("cpe-conductivity", "cpe-voltage-window", "cpe-retention"):
+        assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+
+
+def test_bundles_are_self_contained(first_run):
+    tmp, summary = first_run
+    bundle = load_bundle(tmp / "models" / "conductivity.joblib")
+    assert bundle.data_digest == summary.data_digest and bundle.cv_protocol == "paper"
+    assert len(bundle.feature_ranges()) == len(bundle.feature_names)
+    assert not list((tmp / "models").glob("*.tmp"))
+
+
+def test_same_data_and_seed_give_identical_metrics_and_champion_moves_only_on_improvement(first_run):
+    tmp, summary = first_run
+    again = train(_config(tmp))
+    before = next(r for r in summary.results if r.target == "voltage_window").cv.metrics
+    assert again.results[0].cv.metrics == before
+    assert again.results[0].model_version == "2" and not again.results[0].champion_moved
+    mlflow.set_tracking_uri(f"sqlite:///{tmp}/mlflow.db")
+    mlflow.set_registry_uri(f"sqlite:///{tmp}/mlflow.db")
+    mae = before["model"]["mae"]
+    moved, reason = tracking.promote_champion("cpe-voltage-window", "2", mae + 0.1, summary.data_digest, "paper")
+    assert not moved and "does not beat" in reason
+    moved, reason = tracking.promote_champion("cpe-voltage-window", "2", mae * 0.5, "other-digest", "paper")
+    assert not moved and "not comparable" in reason
+    moved, _ = tracking.promote_champion("cpe-voltage-window", "2", mae * 0.5, summary.data_digest, "paper")
+    assert moved
+    assert str(MlflowClient().get_model_version_by_alias("cpe-voltage-window", "champion").version) == "2"
