@@ -70,7 +70,7 @@ def measure(candidates: Path, output: Path, models_dir: Path) -> dict:
     read = time.perf_counter()
     result = predict_formulations(frame, bundles)
     predicted = time.perf_counter()
-    write_predictions(result.predictions, output)
+    write_predictions(result, output)
     done = time.perf_counter()
     return {
         "rows": len(result.predictions), "targets": len(bundles),

@@ -14,10 +14,20 @@ from cpe_ml.validation import ValidationIssue, read_formulations, validate_formu
 CURATED_COLUMNS: list[str] = [c.name for c in COLUMNS]
 
 
+def _scope_issues(clean: pd.DataFrame, kept_rows: list[int]) -> list[ValidationIssue]:
+    """cpe-ml covers lithium electrolytes: a row whose stated salt carries no Li is out of scope."""
+    salts = clean["salt_canonical_smiles"].fillna("")
+    no_lithium = (salts.ne("") & ~salts.str.contains("Li", regex=False)).to_numpy()
+    return [ValidationIssue(row, "salt", str(salt), "not a lithium salt: out of scope for cpe-ml")
+            for row, salt, out in zip(kept_rows, clean["salt"], no_lithium) if out]
+
+
 def curated_issues(frame: pd.DataFrame) -> list[ValidationIssue]:
-    """Schema and provenance problems of a curated table, all together, sorted by row."""
-    _, report = validate_formulations(frame, skip_invalid=True)
-    return sorted([*report.issues, *check_provenance(frame)], key=lambda i: (i.row, i.column))
+    """Schema, scope and provenance problems of a curated table, all together, sorted by row."""
+    clean, report = validate_formulations(frame, skip_invalid=True)
+    kept_rows = [row for row in range(1, len(frame) + 1) if row not in set(report.skipped_rows)]
+    issues = [*report.issues, *_scope_issues(clean, kept_rows), *check_provenance(frame)]
+    return sorted(issues, key=lambda i: (i.row, i.column))
 
 
 def merge_curated(paths: Sequence[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Literal, overload
 
 import numpy as np
 import pandas as pd
@@ -159,24 +158,6 @@ def _read_csv(path) -> pd.DataFrame:
         raise PublicDataError(f"{path}: cannot be read as CSV ({exc})") from exc
 
 
-@overload
-def load_bradford2023(
-    data_dir: PathLike | None = ...,
-    *,
-    return_report: Literal[False] = ...,
-    data_home: PathLike | None = ...,
-    download_if_missing: bool = ...,
-    catalog=...,
-) -> pd.DataFrame: ...
-@overload
-def load_bradford2023(
-    data_dir: PathLike | None = ...,
-    *,
-    return_report: Literal[True],
-    data_home: PathLike | None = ...,
-    download_if_missing: bool = ...,
-    catalog=...,
-) -> tuple[pd.DataFrame, LoadReport]: ...
 def load_bradford2023(
     data_dir: PathLike | None = None,
     *,
@@ -184,7 +165,7 @@ def load_bradford2023(
     data_home: PathLike | None = None,
     download_if_missing: bool = True,
     catalog=None,
-):
+) -> pd.DataFrame | tuple[pd.DataFrame, LoadReport]:
     """Bradford et al. 2023 (10,114 conductivity measurements of dry polymer/Li-salt electrolytes).
 
     Returns the harmonized frame (columns ``OUTPUT_COLUMNS``), or ``(frame, LoadReport)`` with
@@ -198,24 +179,6 @@ def load_bradford2023(
     return (frame, report) if return_report else frame
 
 
-@overload
-def load_hatakeyama2022(
-    data_dir: PathLike | None = ...,
-    *,
-    return_report: Literal[False] = ...,
-    data_home: PathLike | None = ...,
-    download_if_missing: bool = ...,
-    catalog=...,
-) -> pd.DataFrame: ...
-@overload
-def load_hatakeyama2022(
-    data_dir: PathLike | None = ...,
-    *,
-    return_report: Literal[True],
-    data_home: PathLike | None = ...,
-    download_if_missing: bool = ...,
-    catalog=...,
-) -> tuple[pd.DataFrame, LoadReport]: ...
 def load_hatakeyama2022(
     data_dir: PathLike | None = None,
     *,
@@ -223,7 +186,7 @@ def load_hatakeyama2022(
     data_home: PathLike | None = None,
     download_if_missing: bool = True,
     catalog=None,
-):
+) -> pd.DataFrame | tuple[pd.DataFrame, LoadReport]:
     """Hatakeyama-Sato et al. Li-polymer database (9,185 measurements, components by compound id).
 
     Note: the published ``composite_all.csv`` keeps only the first component of each row, so rows whose
