@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from cpe_ml.catalog import load_catalog
 from cpe_ml.datasets import _fetch
 from cpe_ml.datasets.public import (
     BRADFORD2023,
@@ -378,3 +379,19 @@ def test_find_duplicates_tolerances():
     assert ("x-1", "x-2") in set(zip(within["record_id_a"], within["record_id_b"]))
     assert find_duplicates(frame.iloc[:0]).empty
     assert np.isfinite(pairs["log_conductivity_diff"]).all()
+
+
+@pytest.mark.parametrize("name", ["PEO", "PTMC", "PEC"])
+def test_public_polymers_land_on_the_catalog_identity(bradford, hatakeyama, name):
+    """One polymer, one identity: Bradford's [Cu]/[Au] units and Hatakeyama's [Mg] units map to the
+    catalog's canonical repeat unit (the loaded Hatakeyama rows contain PEO but no PTMC/PEC)."""
+    catalog_unit = load_catalog().entry("polymer", name).canonical_smiles
+    for frame, _ in (bradford, hatakeyama):
+        rows = frame[frame["polymer"] == name]
+        assert set(rows["polymer_smiles"]) <= {catalog_unit}
+    assert (bradford[0]["polymer"] == name).sum() > 100
+    assert (hatakeyama[0]["polymer"] == "PEO").sum() > 100
+    raw = pd.read_csv(BRADFORD_FILE)
+    rows = bradford[0]["record_id"][bradford[0]["polymer"] == name].str.removeprefix("bradford2023-").astype(int)
+    written = raw.loc[rows, "smiles"].unique()
+    assert all("[Cu]" in s and "[Au]" in s for s in written)

@@ -16,7 +16,7 @@ from cpe_ml.validation import FormulationValidationError
 
 def _config(tmp: Path, **overrides) -> TrainConfig:
     return TrainConfig(**{"tracking_uri": f"sqlite:///{tmp}/mlflow.db", "models_dir": tmp / "models", "folds": 3,
-                          "targets": ["voltage_window"], **overrides})
+                          "targets": ["voltage_window"], "xgb_params": {"n_estimators": 80}, **overrides})
 
 
 @pytest.fixture(scope="module")
@@ -82,3 +82,27 @@ def test_same_data_and_seed_give_identical_metrics_and_champion_moves_only_on_im
     moved, _ = tracking.promote_champion("cpe-voltage-window", "2", mae * 0.5, summary.data_digest, "paper")
     assert moved
     assert str(MlflowClient().get_model_version_by_alias("cpe-voltage-window", "champion").version) == "2"
+
+
+def test_tuning_searches_only_inside_training_folds(tmp_path, monkeypatch):
+    """--tune: each outer fold's model factory sees only that fold's training rows (nested CV)."""
+    from cpe_ml.models import tuning
+
+    seen = []
+    monkeypatch.setattr(tuning, "tune_params", lambda X, y, groups, monotone, n_trials, seed=0: seen.append(len(y)) or {"max_depth": 3})
+    summary = train(_config(tmp_path, tune=2))
+    n_rows = summary.results[0].n_rows
+    assert len(seen) == 3 + 1  # one search per outer fold + one for the final model
+    assert all(n < n_rows for n in seen[:3]) and seen[3] == n_rows
+
+
+def test_optuna_search_returns_settings_within_the_small_data_space():
+    import numpy as np
+
+    from cpe_ml.models.tuning import tune_params
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 5))
+    y = X[:, 0] + 0.1 * rng.normal(size=80)
+    params = tune_params(X, y, np.repeat(np.arange(16), 5), {}, n_trials=2)
+    assert 2 <= params["max_depth"] <= 6 and 0.02 <= params["learning_rate"] <= 0.2

@@ -18,7 +18,7 @@ import pandas as pd
 from cpe_ml.featurizers.base import per_distinct_rows
 from cpe_ml.models.bundle import ModelBundle
 from cpe_ml.schema import COLUMN_BY_NAME
-from cpe_ml.validation import ValidationReport, validate_distinct
+from cpe_ml.validation import DistinctFormulations, ValidationReport, validate_distinct
 
 DEFAULT_TEMPERATURE_C = 25.0
 DEFAULT_RETENTION_CYCLES = 100.0
@@ -59,7 +59,7 @@ def expand_temperatures(frame: pd.DataFrame, temperatures: Sequence[float]) -> p
     return repeated
 
 
-def _fill_conditions(clean: pd.DataFrame) -> tuple[pd.DataFrame, list[list[str]]]:
+def fill_conditions(clean: pd.DataFrame) -> tuple[pd.DataFrame, list[list[str]]]:
     """Conditions a candidate may omit get a stated default, and the row says so."""
     notes: list[list[str]] = [[] for _ in range(len(clean))]
     clean = clean.copy()
@@ -138,6 +138,18 @@ def _check_temperatures(temperatures: Sequence[float]) -> None:
         raise ValueError(f"temperatures {outside} C outside the possible range {column.low:g}..{column.high:g} C")
 
 
+def validate_candidates(frame: pd.DataFrame, temperatures: Sequence[float] | None = None, skip_invalid: bool = False) -> DistinctFormulations:
+    """Validate candidate rows as :func:`predict_formulations` does (row numbers refer to ``frame``).
+
+    With ``temperatures`` the row's own temperature is not used, so it is not checked either.
+    """
+    text = _as_text(frame.reset_index(drop=True))
+    if temperatures:
+        _check_temperatures(temperatures)
+        text = text.assign(temperature_c=float(temperatures[0]), temperature_text="")
+    return validate_distinct(text, skip_invalid=skip_invalid)
+
+
 def predict_formulations(
     frame: pd.DataFrame,
     bundles: dict[str, ModelBundle],
@@ -152,17 +164,13 @@ def predict_formulations(
     every row is predicted at each of them (row-major); validation then refers to the input rows.
     """
     raw = frame.reset_index(drop=True)
-    text = _as_text(raw)
-    if temperatures:
-        _check_temperatures(temperatures)
-        text = text.assign(temperature_c=float(temperatures[0]), temperature_text="")  # replaced below
-    valid = validate_distinct(text, skip_invalid=skip_invalid)
+    valid = validate_candidates(raw, temperatures, skip_invalid)
     clean, rows = valid.clean, valid.codes
     kept = raw if len(valid.kept) == len(raw) else raw.iloc[valid.kept].reset_index(drop=True)
     if temperatures:
         clean, kept = expand_temperatures(clean, temperatures), expand_temperatures(kept, temperatures)
         rows = (rows[:, None] * len(temperatures) + np.arange(len(temperatures))).reshape(-1)
-    clean, notes = _fill_conditions(clean)
+    clean, notes = fill_conditions(clean)
     clean["_note"] = ["; ".join(n) for n in notes]
     columns = list(dict.fromkeys(c for b in bundles.values() for c in b.featurizer.input_columns()))
     columns += [c for c in ("filler", "plasticizer", "salt", "polymer", "salt_canonical_smiles", "_retention_cycles_assumed", "_note") if c not in columns]

@@ -268,8 +268,10 @@ def _complete_salt_amounts(frame: pd.DataFrame) -> None:
 
 def _check_record_ids(frame: pd.DataFrame, out: _Collector) -> None:
     ids = _text(frame["record_id"])
-    generated = pd.Series([f"row-{i + 1}" for i in range(len(frame))], index=frame.index)
-    frame["record_id"] = ids.where(ids.ne(""), generated)
+    blank = ids.eq("").to_numpy()
+    if blank.any():
+        ids[blank] = [f"row-{i + 1}" for i in np.flatnonzero(blank)]
+    frame["record_id"] = ids
     out.add(frame["record_id"].duplicated(keep="first"), "record_id", "duplicate record_id; ids must be unique")
 
 

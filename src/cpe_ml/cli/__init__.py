@@ -19,8 +19,12 @@ app = typer.Typer(
 )
 app.add_typer(data_cli.app, name="data")
 
+from cpe_ml.cli.benchmark import benchmark_command  # noqa: E402
 from cpe_ml.cli.predict import predict_command  # noqa: E402
+from cpe_ml.cli.screen import screen_command  # noqa: E402
 from cpe_ml.cli.train import train_command  # noqa: E402
 
 app.command("train")(train_command)
 app.command("predict")(predict_command)
+app.command("screen")(screen_command)
+app.command("benchmark")(benchmark_command)

@@ -38,6 +38,7 @@ def predict_command(
     explain: str = typer.Option("", "--explain", help="Write a PNG waterfall of the feature contributions for this record_id (or 1-based row number)."),
     rank_by: str = typer.Option("pred_conductivity", "--rank-by", help="Column to rank the printed table by."),
     top: int = typer.Option(10, "--top", help="Rows in the printed ranking."),
+    dask: str = typer.Option("", "--dask", help="Predict partition by partition on a Dask cluster: 'local' (a LocalCluster on this machine) or a scheduler address tcp://HOST:PORT. Same result as without."),
 ) -> None:
     """Predict conductivity (log10 S/cm and S/cm), voltage window and capacity retention with 80 % intervals.
 
@@ -49,10 +50,11 @@ def predict_command(
       python predict.py data/examples/candidates.csv -o predictions.csv
       python predict.py candidates.json --temperatures 25,60 --skip-invalid
       python predict.py candidates.csv --model models:/cpe-conductivity@champion
+      cpe-ml predict big_candidates.csv --dask tcp://10.0.0.5:8786
     """
     import mlflow
 
-    from cpe_ml.prediction import predict_formulations, rank_predictions
+    from cpe_ml.prediction import predict_formulations, rank_predictions, write_predictions
     from cpe_ml.validation import read_formulations
 
     mlflow.set_tracking_uri(tracking_uri)
@@ -67,9 +69,19 @@ def predict_command(
     frame = read_formulations(candidates)
     temps = [float(t) for t in temperatures.split(",") if t.strip()]
     output = output or candidates.with_name(candidates.stem + "_predictions.csv")
-    with stop_on_invalid_data():
-        result = predict_formulations(frame, bundles, temperatures=temps or None, skip_invalid=skip_invalid)
-    result.predictions.to_csv(output, index=False)
+    try:
+        with stop_on_invalid_data():
+            if dask:
+                from cpe_ml.distributed import dask_client, predict_on_cluster
+
+                with dask_client(dask) as client:
+                    result = predict_on_cluster(frame, bundles, client, temperatures=temps or None, skip_invalid=skip_invalid)
+            else:
+                result = predict_formulations(frame, bundles, temperatures=temps or None, skip_invalid=skip_invalid)
+    except ValueError as err:  # e.g. --temperatures outside the schema range
+        errors.print(f"[red]{err}[/]")
+        raise typer.Exit(2) from None
+    write_predictions(result, output)
     if len(result.skipped):
         side = output.with_name(output.stem + "_skipped.csv")
         result.skipped.to_csv(side, index=False)
@@ -81,7 +93,11 @@ def predict_command(
         from cpe_ml.explain import waterfall_plot
 
         path = output.with_name(output.stem + f"_explain_{explain}.png")
-        waterfall_plot(frame, bundles, explain, path)
+        try:
+            waterfall_plot(frame, bundles, explain, path)
+        except LookupError as err:
+            errors.print(f"[red]--explain: {err}[/]")
+            raise typer.Exit(2) from None
         console.print(f"explanation waterfall: {path}")
 
 

@@ -15,6 +15,7 @@ from cpe_ml.featurizers.cycling import CyclingFeaturizer
 from cpe_ml.featurizers.filler import FillerFeaturizer
 from cpe_ml.featurizers.plasticizer import PlasticizerFeaturizer
 from cpe_ml.featurizers.polymer import PolymerFeaturizer
+from cpe_ml.featurizers.polymer_physics import PolymerTransportFeaturizer
 from cpe_ml.featurizers.process import ProcessFeaturizer
 from cpe_ml.featurizers.salt import SaltFeaturizer
 
@@ -28,6 +29,7 @@ BLOCKS: dict[str, type[Featurizer]] = {
     "process": ProcessFeaturizer,
     "conditions": ConditionsFeaturizer,
     "cycling": CyclingFeaturizer,
+    "polymer_physics": PolymerTransportFeaturizer,
 }
 FORMULATION_BLOCKS: tuple[str, ...] = ("polymer", "salt", "concentration", "filler", "plasticizer", "process")
 

@@ -1,0 +1,99 @@
+"""Why one candidate got its prediction: a waterfall of the features' additive contributions.
+
+TreeSHAP contributions (XGBoost ``pred_contribs``) of the median model add up exactly to its output:
+base value (the average training prediction) plus one push per feature. The waterfall shows the
+largest pushes in order and folds the rest into one bar, one panel per target.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cpe_ml.models.bundle import ModelBundle
+from cpe_ml.prediction import fill_conditions, predict_formulations, validate_candidates
+
+
+def find_row(frame: pd.DataFrame, record_id_or_row: str | int) -> int:
+    """0-based position of the row whose ``record_id`` matches, else of the 1-based row number."""
+    key = str(record_id_or_row).strip()
+    if "record_id" in frame:
+        hits = np.flatnonzero(frame["record_id"].astype(str).str.strip().to_numpy() == key)
+        if len(hits):
+            return int(hits[0])
+    if key.isdigit() and 1 <= int(key) <= len(frame):
+        return int(key) - 1
+    raise LookupError(f"no row with record_id {key!r} (or row number 1..{len(frame)}) in the candidates")
+
+
+def contributions(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_id_or_row: str | int) -> pd.DataFrame:
+    """One row per target and feature: the feature value and its contribution, plus a ``(base value)`` row.
+
+    Contributions are on the model scale (log10 S/cm for conductivity) and sum to the output of the
+    50 % quantile model. That is the reported median unless the quantile models cross for this row
+    (then the reported median is the middle of the sorted three); the plot says so when it happens.
+    """
+    row = find_row(frame, record_id_or_row)
+    valid = validate_candidates(frame.iloc[[row]])
+    clean, _ = fill_conditions(valid.clean)
+    tables = []
+    for name, bundle in bundles.items():
+        X = bundle.featurizer.transform(clean).astype(np.float32)
+        push = bundle.model.contributions(X)[0]
+        names = [n.split("__", 1)[-1] for n in bundle.feature_names]
+        tables.append(pd.DataFrame({"target": name, "feature": [*names, "(base value)"],
+                                    "value": [*X[0].astype(float), np.nan], "contribution": push.astype(float)}))
+    return pd.concat(tables, ignore_index=True)
+
+
+def waterfall_plot(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_id_or_row: str | int,
+                   path: str | os.PathLike, top: int = 12) -> pd.DataFrame:
+    """Write a PNG waterfall per target for one candidate row; returns the contribution table."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = contributions(frame, bundles, record_id_or_row)
+    targets = list(dict.fromkeys(table["target"]))
+    fig, axes = plt.subplots(1, len(targets), figsize=(6.2 * len(targets), 0.36 * (top + 3) + 1.2), squeeze=False)
+    row = find_row(frame, record_id_or_row)
+    reported = predict_formulations(frame.iloc[[row]], bundles, explain=False).predictions
+    for ax, name in zip(axes[0], targets):
+        _waterfall(ax, table.loc[table["target"] == name], bundles[name], float(reported[f"pred_{name}"].iloc[0]), top)
+    label = frame["record_id"].iloc[row] if "record_id" in frame else f"row {row + 1}"
+    fig.suptitle(f"Why {label}: feature contributions to the median prediction", fontsize=10)
+    fig.tight_layout()
+    fig.savefig(path, dpi=130)
+    plt.close(fig)
+    return table
+
+
+def _waterfall(ax, table: pd.DataFrame, bundle: ModelBundle, reported: float, top: int) -> None:
+    base = float(table.loc[table["feature"] == "(base value)", "contribution"].iloc[0])
+    features = table.loc[table["feature"] != "(base value)"].reindex(columns=["feature", "value", "contribution"])
+    features = features.iloc[np.argsort(-features["contribution"].abs().to_numpy(), kind="stable")]
+    shown, rest = features.head(top), features.iloc[top:]
+    labels = [f"{f} = {v:.3g}" for f, v in zip(shown["feature"], shown["value"])]
+    pushes = list(shown["contribution"])
+    if len(rest):
+        labels.append(f"{len(rest)} other features")
+        pushes.append(float(rest["contribution"].sum()))
+    starts = base + np.concatenate([[0.0], np.cumsum(pushes)[:-1]])
+    y = np.arange(len(pushes))[::-1]
+    ax.barh(y, pushes, left=starts, color=["tab:red" if p > 0 else "tab:blue" for p in pushes], height=0.7)
+    for yi, start, push in zip(y, starts, pushes):
+        ax.text(start + push, yi, f" {push:+.3f}", va="center", ha="left" if push >= 0 else "right", fontsize=7)
+    output = base + sum(pushes)
+    ax.margins(x=0.12)
+    ax.axvline(base, color="gray", lw=0.8, ls="--")
+    ax.axvline(output, color="k", lw=1.0)
+    ax.set_yticks(y, labels, fontsize=7)
+    title = f"{bundle.target_name}: base {base:.3g} -> median model {output:.3g}"
+    if not np.isclose(output, reported, atol=1e-4):
+        title += f"\n(reported median {reported:.3g}: the quantile models cross for this row)"
+    ax.set(xlabel=bundle.target.label, title=title)
+    ax.title.set_fontsize(9)
