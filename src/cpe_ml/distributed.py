@@ -90,7 +90,7 @@ def screen_on_cluster(
         design = dd.from_map(_design_partition, ranges, spec=spec, meta=screening.design_frame(spec, 0, 0), enforce_metadata=False)
         feasible = design.map_partitions(screening.feasible_candidates, shared, spec, meta=empty, enforce_metadata=False,
                                          align_dataframes=False).compute()
-    return screening.finish(empty, [feasible.reset_index(drop=True)], spec)
+    return screening.finish(empty, [feasible.reset_index(drop=True)], spec, bundles)
 
 
 def _design_partition(bounds: tuple[int, int], spec: screening.ScreenSpec) -> pd.DataFrame:

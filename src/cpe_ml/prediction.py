@@ -7,6 +7,7 @@ Every input column is returned unchanged and in input order; invalid rows are re
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,14 +81,14 @@ def _explain(bundle: ModelBundle, X: np.ndarray, top: int) -> list[str]:
     return ["; ".join(f"{names[j]} {contributions[i, j]:+.2f}" for j in row) for i, row in enumerate(order)]
 
 
-def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = True, top: int = 3) -> pd.DataFrame:
-    """Predictions, interval, domain flags and explanation for one target, one row per ``clean`` row."""
+def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = True, top: int = 3, assess: bool = True) -> pd.DataFrame:
+    """Predictions, interval, domain flags and explanation for one target, one row per ``clean`` row.
+
+    ``assess=False`` leaves out the domain flags (their texts cost more than the prediction itself;
+    a screen needs them only for the candidates it reports).
+    """
     X = bundle.featurizer.transform(clean).astype(np.float32)
-    if len(X):
-        band = bundle.model.predict_interval(X)
-        flags, confidence, _ = bundle.domain.assess(X, clean)
-    else:  # every row was invalid and skipped (or a Dask partition is empty)
-        band, flags, confidence = np.empty((0, 3)), [], np.empty(0, dtype=object)
+    band = bundle.model.predict_interval(X) if len(X) else np.empty((0, 3))  # empty: all rows skipped / empty partition
     name = bundle.target_name
     out = pd.DataFrame({f"pred_{name}": band[:, 1], f"pred_{name}_lo": band[:, 0], f"pred_{name}_hi": band[:, 2]})
     if bundle.target.log_scale:
@@ -95,12 +96,14 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
         out[f"pred_{unit}"] = 10 ** band[:, 1]
         out[f"pred_{unit}_lo"] = 10 ** band[:, 0]
         out[f"pred_{unit}_hi"] = 10 ** band[:, 2]
-    if name == "retention":
-        assumed = clean["_retention_cycles_assumed"].to_numpy(dtype=bool)
-        note = f"retention_cycles not given: predicted after {DEFAULT_RETENTION_CYCLES:g} cycles"
-        flags = ["; ".join(filter(None, [f, note])) if a else f for f, a in zip(flags, assumed)]
-    out[f"ad_flags_{name}"] = flags
-    out[f"confidence_{name}"] = confidence
+    if assess:
+        flags, confidence, _ = bundle.domain.assess(X, clean) if len(X) else ([], np.empty(0, dtype=object), None)
+        if name == "retention":
+            assumed = clean["_retention_cycles_assumed"].to_numpy(dtype=bool)
+            note = f"retention_cycles not given: predicted after {DEFAULT_RETENTION_CYCLES:g} cycles"
+            flags = ["; ".join(filter(None, [f, note])) if a else f for f, a in zip(flags, assumed)]
+        out[f"ad_flags_{name}"] = flags
+        out[f"confidence_{name}"] = confidence
     if explain:
         out[f"explain_{name}"] = _explain(bundle, X, top) if len(X) else []
     return out
@@ -156,12 +159,14 @@ def predict_formulations(
     temperatures: Sequence[float] | None = None,
     skip_invalid: bool = False,
     explain: bool = True,
+    assess: bool = True,
 ) -> PredictionResult:
     """Validate ``frame`` and predict every target in ``bundles``.
 
     Raises FormulationValidationError on invalid rows unless ``skip_invalid``; then the invalid rows
     are left out of ``predictions`` and listed with their reasons in ``skipped``. With ``temperatures``
     every row is predicted at each of them (row-major); validation then refers to the input rows.
+    ``explain=False`` / ``assess=False`` leave out the explanations / applicability-domain flags.
     """
     raw = frame.reset_index(drop=True)
     valid = validate_candidates(raw, temperatures, skip_invalid)
@@ -176,9 +181,11 @@ def predict_formulations(
     columns += [c for c in ("filler", "plasticizer", "salt", "polymer", "salt_canonical_smiles", "_retention_cycles_assumed", "_note") if c not in columns]
     codes, first = per_distinct_rows(clean, columns)
     distinct = clean.iloc[first].reset_index(drop=True)
-    parts = {name: predict_target(bundle, distinct, explain) for name, bundle in bundles.items()}
-    flags, confidence = _combine_flags(list(distinct["_note"]), parts)
-    combined = pd.concat([*parts.values(), pd.DataFrame({"ad_flags": flags, "confidence": confidence})], axis=1)
+    parts = {name: predict_target(bundle, distinct, explain, assess=assess) for name, bundle in bundles.items()}
+    combined = pd.concat(list(parts.values()), axis=1)
+    if assess:
+        flags, confidence = _combine_flags(list(distinct["_note"]), parts)
+        combined = pd.concat([combined, pd.DataFrame({"ad_flags": flags, "confidence": confidence})], axis=1)
     # object dtype: broadcasting then copies a pointer per row, not the (long) flag texts themselves
     combined = combined.astype({c: object for c in combined.columns if not pd.api.types.is_numeric_dtype(combined[c])})
     return PredictionResult(kept, combined, codes[rows], valid.report)
@@ -241,13 +248,14 @@ def _chunk_bytes(result: PredictionResult, start: int, stop: int, fragments: lis
     return b"".join(pieces)
 
 
-def write_predictions(predictions: PredictionResult | pd.DataFrame, path: str | os.PathLike, chunk_rows: int = 100_000) -> None:
+def write_predictions(predictions: PredictionResult | pd.DataFrame, path: str | os.PathLike, chunk_rows: int = 50_000) -> None:
     """Write predictions as CSV: text quoted, numbers plain, missing values empty.
 
     Arrow formats rows about ten times faster than ``DataFrame.to_csv``. For a :class:`PredictionResult`
     the prediction columns are formatted once per distinct formulation and pasted after each input row.
-    Slices of ``chunk_rows`` are formatted on all cores and written in order, so memory stays bounded.
+    Slices of ``chunk_rows`` are formatted ahead on all cores while earlier ones are written, in order.
     """
+    from collections import deque
     from concurrent.futures import ThreadPoolExecutor
 
     if isinstance(predictions, pd.DataFrame):
@@ -257,10 +265,11 @@ def write_predictions(predictions: PredictionResult | pd.DataFrame, path: str | 
     if len(result.distinct.columns) and len(result.distinct) <= len(result.rows) // 2:
         lines = _csv_lines(result.distinct)
         fragments = None if lines is None else [b"," + line + b"\n" for line in lines]
-    starts = list(range(0, max(len(result.rows), 1), chunk_rows))
-    workers = max(1, min(os.cpu_count() or 1, len(starts)))
+    starts = iter(range(0, max(len(result.rows), 1), chunk_rows))
+    workers = os.cpu_count() or 1
     with open(path, "wb") as out, ThreadPoolExecutor(workers) as pool:
-        for batch in range(0, len(starts), workers):
-            jobs = [pool.submit(_chunk_bytes, result, s, s + chunk_rows, fragments) for s in starts[batch:batch + workers]]
-            for job in jobs:
-                out.write(job.result())
+        pending = deque(pool.submit(_chunk_bytes, result, s, s + chunk_rows, fragments) for s in itertools.islice(starts, workers + 1))
+        while pending:
+            out.write(pending.popleft().result())
+            for s in itertools.islice(starts, 1):
+                pending.append(pool.submit(_chunk_bytes, result, s, s + chunk_rows, fragments))

@@ -14,7 +14,7 @@ import math
 import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -133,16 +133,15 @@ def _component_axis(spec: ScreenSpec, component: str) -> pd.DataFrame:
             rows.append({component: "none" if component == "filler" else ""})
             continue
         base = {component: name, **({morphology: form} if morphology and form else {})}
-        rows += [{**base, amount: float(a)} for a in spec.space.get(amount, [None])] if amount in spec.space else [base]
+        rows += [{**base, amount: float(a)} for a in spec.space[amount]] if amount in spec.space else [base]
     return pd.DataFrame(rows)
 
 
 def design_axes(spec: ScreenSpec) -> list[pd.DataFrame]:
     """The factors of the design space: small tables whose row product is the space."""
     amounts = {a for a, _ in COMPONENTS.values()}
-    axes = [_component_axis(spec, c) if c in COMPONENTS else pd.DataFrame({c: values})
+    return [_component_axis(spec, c) if c in COMPONENTS else pd.DataFrame({c: values})
             for c, values in spec.space.items() if c not in amounts]
-    return axes
 
 
 def space_size(spec: ScreenSpec) -> int:
@@ -150,18 +149,27 @@ def space_size(spec: ScreenSpec) -> int:
     return math.prod(len(axis) for axis in design_axes(spec))
 
 
-def design_frame(spec: ScreenSpec, start: int, stop: int) -> pd.DataFrame:
-    """Formulations ``start:stop`` of the space (row-major over the spec's columns), with ids ``S<n>``."""
+def design_rows(spec: ScreenSpec, positions: np.ndarray) -> pd.DataFrame:
+    """The formulations at ``positions`` of the space (row-major over the spec's columns), with ids ``S<n>``."""
     axes = design_axes(spec)
-    positions = np.arange(start, min(stop, space_size(spec)))
+    positions = np.asarray(positions, dtype=np.int64)
     picks = np.unravel_index(positions, [len(a) for a in axes]) if len(positions) else [positions] * len(axes)
     columns = pd.concat([axis.iloc[pick].reset_index(drop=True) for axis, pick in zip(axes, picks)], axis=1)
     width = len(str(space_size(spec)))
-    frame = pd.DataFrame({"record_id": [f"S{p + 1:0{width}d}" for p in positions]})
-    frame = pd.concat([frame, columns], axis=1)
+    frame = pd.concat([pd.DataFrame({"record_id": [f"S{p + 1:0{width}d}" for p in positions]}), columns], axis=1)
     for column, value in spec.fixed.items():
         frame[column] = value
     return frame
+
+
+def design_frame(spec: ScreenSpec, start: int, stop: int) -> pd.DataFrame:
+    """Formulations ``start:stop`` of the space."""
+    return design_rows(spec, np.arange(start, min(stop, space_size(spec))))
+
+
+def positions_of(record_ids: pd.Series) -> np.ndarray:
+    """Space positions back from ``S<n>`` ids."""
+    return record_ids.str.slice(1).astype(np.int64).to_numpy() - 1
 
 
 def partitions(spec: ScreenSpec, partition_rows: int) -> list[tuple[int, int]]:
@@ -185,12 +193,17 @@ def check_space(spec: ScreenSpec) -> None:
 
 
 def feasible_candidates(formulations: pd.DataFrame, bundles: dict[str, ModelBundle], spec: ScreenSpec) -> pd.DataFrame:
-    """Predict one partition at the spec's temperatures and keep the rows meeting every constraint."""
-    predictions = predict_formulations(formulations, bundles, temperatures=spec.temperatures, explain=False).predictions
+    """Predict one partition at the spec's temperatures; the rows meeting every constraint, slim.
+
+    Only ``record_id``, ``temperature_c`` and the numeric predictions are kept: enough to rank, and the
+    reported rows are predicted again in full (flags, explanations) by :func:`finish`.
+    """
+    predictions = predict_formulations(formulations, bundles, temperatures=spec.temperatures, explain=False, assess=False).predictions
     passed = np.ones(len(predictions), dtype=bool)
     for constraint in spec.constraints:
         passed &= constraint.passes(predictions)
-    return predictions.loc[passed].reset_index(drop=True)
+    slim = ["record_id", "temperature_c", *[c for c in predictions.columns if c.startswith("pred_")]]
+    return predictions.loc[passed, slim].reset_index(drop=True)
 
 
 def check_columns(spec: ScreenSpec, columns: pd.Index) -> None:
@@ -278,7 +291,7 @@ def rank_candidates(feasible: pd.DataFrame, spec: ScreenSpec) -> pd.DataFrame:
 
 @dataclass
 class ScreenResult:
-    """The ranked best candidates, every feasible row, and how many candidates were screened."""
+    """The ranked best candidates (full predictions), every feasible candidate (slim) and the space size."""
 
     ranked: pd.DataFrame
     feasible: pd.DataFrame
@@ -290,10 +303,20 @@ class ScreenResult:
         return self.ranked.loc[self.ranked["pareto_rank"] == 1]
 
 
-def finish(empty: pd.DataFrame, parts: list[pd.DataFrame], spec: ScreenSpec) -> ScreenResult:
-    """Gather the partitions' feasible rows and rank them (the same step in process and on a cluster)."""
+def describe(ranked: pd.DataFrame, spec: ScreenSpec, bundles: dict[str, ModelBundle]) -> pd.DataFrame:
+    """The ranked rows predicted again in full: formulation columns, predictions, domain flags, explanations."""
+    parts = []
+    for temperature, rows in list(ranked.groupby("temperature_c", sort=False)) or [(spec.temperatures[0], ranked)]:
+        full = predict_formulations(design_rows(spec, positions_of(rows["record_id"])), bundles, temperatures=[temperature]).predictions
+        parts.append(full.set_index(rows.index))
+    return pd.concat([ranked[["screen_rank", "pareto_rank"]], pd.concat(parts).loc[ranked.index]], axis=1).reset_index(drop=True)
+
+
+def finish(empty: pd.DataFrame, parts: list[pd.DataFrame], spec: ScreenSpec, bundles: dict[str, ModelBundle]) -> ScreenResult:
+    """Gather the partitions' feasible rows, rank them, describe the best (the same step in process and on a cluster)."""
     feasible = pd.concat([empty, *parts], ignore_index=True)
-    return ScreenResult(rank_candidates(feasible, spec), feasible, space_size(spec) * len(spec.temperatures), spec)
+    ranked = describe(rank_candidates(feasible, spec), spec, bundles)
+    return ScreenResult(ranked, feasible, space_size(spec) * len(spec.temperatures), spec)
 
 
 def iter_feasible(spec: ScreenSpec, bundles: dict[str, ModelBundle], partition_rows: int) -> Iterator[pd.DataFrame]:
@@ -302,9 +325,9 @@ def iter_feasible(spec: ScreenSpec, bundles: dict[str, ModelBundle], partition_r
 
 
 def prepare(spec: ScreenSpec, bundles: dict[str, ModelBundle]) -> pd.DataFrame:
-    """Check the spec against the catalog and the models; returns an empty frame of the output columns."""
+    """Check the spec against the catalog and the models; returns an empty frame of the partition output."""
     check_space(spec)
-    sample = predict_formulations(design_frame(spec, 0, 1), bundles, temperatures=spec.temperatures[:1], explain=False).predictions
+    sample = feasible_candidates(design_frame(spec, 0, 1), bundles, replace(spec, constraints=[], temperatures=spec.temperatures[:1]))
     check_columns(spec, sample.columns)
     return sample.iloc[:0]
 
@@ -312,7 +335,7 @@ def prepare(spec: ScreenSpec, bundles: dict[str, ModelBundle]) -> pd.DataFrame:
 def screen(spec: ScreenSpec, bundles: dict[str, ModelBundle], partition_rows: int = 50_000) -> ScreenResult:
     """Enumerate, predict, filter and rank the whole space in this process."""
     empty = prepare(spec, bundles)
-    return finish(empty, list(iter_feasible(spec, bundles, partition_rows)), spec)
+    return finish(empty, list(iter_feasible(spec, bundles, partition_rows)), spec, bundles)
 
 
 def plot_front(result: ScreenResult, path: str | os.PathLike, max_points: int = 20_000) -> Path:
@@ -334,7 +357,7 @@ def plot_front(result: ScreenResult, path: str | os.PathLike, max_points: int = 
     if len(front) <= 200 and {f"{x}_lo", f"{x}_hi", f"{y}_lo", f"{y}_hi"} <= set(front.columns):
         ax.errorbar(front[x], front[y], xerr=[front[x] - front[f"{x}_lo"], front[f"{x}_hi"] - front[x]],
                     yerr=[front[y] - front[f"{y}_lo"], front[f"{y}_hi"] - front[y]], fmt="none", ecolor="tab:gray", elinewidth=0.4, alpha=0.3)
-    points = ax.scatter(front[x], front[y], s=28, c=colour, cmap="viridis", edgecolors="k", linewidths=0.4, zorder=3,
+    points = ax.scatter(front[x], front[y], s=28, c=colour, cmap="viridis" if len(front) and len(spec.objectives) > 2 else None, edgecolors="k", linewidths=0.4, zorder=3,
                         label=f"Pareto front (ranked rows: {len(front)})")
     if len(spec.objectives) > 2:
         fig.colorbar(points, ax=ax, label=spec.objectives[2])

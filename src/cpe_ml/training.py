@@ -110,11 +110,11 @@ def _make_model(target: Target, names: list[str], config: TrainConfig) -> Callab
     monotone = {names.index(f): sign for f, sign in target.monotone.items() if f in names}
 
     def make(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None) -> IntervalRegressor:
-        params = config.xgb_params
+        params = {**target.params, **(config.xgb_params or {})}
         if config.tune:
             from cpe_ml.models.tuning import tune_params
 
-            params = {**(params or {}), **tune_params(X, y, groups, monotone, config.tune, config.seed)}
+            params = {**params, **tune_params(X, y, groups, monotone, config.tune, config.seed)}
         return IntervalRegressor(monotone=monotone, params=params, random_state=config.seed)
 
     return make
