@@ -1,6 +1,6 @@
 """Why one candidate got its prediction: a waterfall of the features' additive contributions.
 
-TreeSHAP contributions (XGBoost ``pred_contribs``) of the median model add up exactly to its output:
+TreeSHAP contributions (XGBoost ``pred_contribs``) of the central model add up exactly to its prediction:
 base value (the average training prediction) plus one push per feature. The waterfall shows the
 largest pushes in order and folds the rest into one bar, one panel per target.
 """
@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cpe_ml.models.bundle import ModelBundle
-from cpe_ml.prediction import fill_conditions, predict_formulations, validate_candidates
+from cpe_ml.prediction import fill_conditions, validate_candidates
 
 
 def find_row(frame: pd.DataFrame, record_id_or_row: str | int) -> int:
@@ -32,9 +32,7 @@ def find_row(frame: pd.DataFrame, record_id_or_row: str | int) -> int:
 def contributions(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_id_or_row: str | int) -> pd.DataFrame:
     """One row per target and feature: the feature value and its contribution, plus a ``(base value)`` row.
 
-    Contributions are on the model scale (log10 S/cm for conductivity) and sum to the output of the
-    50 % quantile model. That is the reported median unless the quantile models cross for this row
-    (then the reported median is the middle of the sorted three); the plot says so when it happens.
+    Contributions are on the model scale (log10 S/cm for conductivity) and sum to the reported prediction.
     """
     row = find_row(frame, record_id_or_row)
     valid = validate_candidates(frame.iloc[[row]])
@@ -61,18 +59,17 @@ def waterfall_plot(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_
     targets = list(dict.fromkeys(table["target"]))
     fig, axes = plt.subplots(1, len(targets), figsize=(6.2 * len(targets), 0.36 * (top + 3) + 1.2), squeeze=False)
     row = find_row(frame, record_id_or_row)
-    reported = predict_formulations(frame.iloc[[row]], bundles, explain=False).predictions
     for ax, name in zip(axes[0], targets):
-        _waterfall(ax, table.loc[table["target"] == name], bundles[name], float(reported[f"pred_{name}"].iloc[0]), top)
+        _waterfall(ax, table.loc[table["target"] == name], bundles[name], top)
     label = frame["record_id"].iloc[row] if "record_id" in frame else f"row {row + 1}"
-    fig.suptitle(f"Why {label}: feature contributions to the median prediction", fontsize=10)
+    fig.suptitle(f"Why {label}: feature contributions to the prediction", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return table
 
 
-def _waterfall(ax, table: pd.DataFrame, bundle: ModelBundle, reported: float, top: int) -> None:
+def _waterfall(ax, table: pd.DataFrame, bundle: ModelBundle, top: int) -> None:
     base = float(table.loc[table["feature"] == "(base value)", "contribution"].iloc[0])
     features = table.loc[table["feature"] != "(base value)"].reindex(columns=["feature", "value", "contribution"])
     features = features.iloc[np.argsort(-features["contribution"].abs().to_numpy(), kind="stable")]
@@ -92,8 +89,5 @@ def _waterfall(ax, table: pd.DataFrame, bundle: ModelBundle, reported: float, to
     ax.axvline(base, color="gray", lw=0.8, ls="--")
     ax.axvline(output, color="k", lw=1.0)
     ax.set_yticks(y, labels, fontsize=7)
-    title = f"{bundle.target_name}: base {base:.3g} -> median model {output:.3g}"
-    if not np.isclose(output, reported, atol=1e-4):
-        title += f"\n(reported median {reported:.3g}: the quantile models cross for this row)"
-    ax.set(xlabel=bundle.target.label, title=title)
+    ax.set(xlabel=bundle.target.label, title=f"{bundle.target_name}: base {base:.3g} -> prediction {output:.3g}")
     ax.title.set_fontsize(9)

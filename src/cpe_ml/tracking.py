@@ -12,7 +12,8 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 from mlflow.exceptions import MlflowException
-from mlflow.models import infer_signature
+from mlflow.models import ModelSignature, infer_signature
+from mlflow.types import ColSpec, Schema
 from mlflow.tracking import MlflowClient
 
 from cpe_ml import __version__
@@ -82,7 +83,10 @@ def log_pyfunc_model(bundle_file: Path, input_example: pd.DataFrame, registered_
         name="model",
         python_model=model,
         artifacts={"bundle": str(bundle_file)},
-        signature=infer_signature(input_example.astype(str), output),
+        signature=ModelSignature(
+            inputs=Schema([ColSpec("string", name, required=False) for name in input_example.columns]),
+            outputs=infer_signature(input_example.astype(str), output).outputs,
+        ),
         input_example=input_example.astype(str),
         registered_model_name=registered_name,
         pip_requirements=["cpe-ml", "xgboost", "scikit-learn", "pandas", "rdkit", "mlflow", "joblib"],

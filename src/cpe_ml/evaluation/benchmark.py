@@ -208,6 +208,7 @@ def run_bradford_benchmark(
     params: dict | None = None,
     balance_power: float = DEFAULT_BALANCE_POWER,
     n_seeds: int = DEFAULT_SEEDS,
+    n_jobs: int = 1,
     on_fold: Callable[[int, int], None] | None = None,
 ) -> BenchmarkResult:
     """Run the Bradford et al. 2023 protocol with the product's conductivity model.
@@ -215,7 +216,9 @@ def run_bradford_benchmark(
     ``frame`` is a validated Bradford table (default: loaded from ``data_dir`` or the cache); ``blocks``,
     ``fingerprint_bits`` and ``params`` (XGBoost settings over the benchmark defaults) choose the model;
     ``balance_power`` weights training rows by polymer (:func:`polymer_balanced_weights`, 0 = unweighted);
-    ``n_seeds`` > 1 averages the medians of models with seeds ``seed, seed + 1, ...``.
+    ``n_seeds`` > 1 averages the medians of models with seeds ``seed, seed + 1, ...``. ``n_jobs`` defaults
+    to 1 thread: on a shared 2-core machine XGBoost's two OpenMP threads spin-wait for each other and
+    ran 6x slower than one thread (set ``OMP_WAIT_POLICY=passive`` before importing xgboost to use 2).
     The interval calibration is skipped: it widens the band but leaves the median, which is scored, alone.
     """
     from cpe_ml.featurizers.formulation import FormulationFeaturizer
@@ -241,8 +244,8 @@ def run_bradford_benchmark(
     identity = polymer_key_column(frame, "canonical").to_numpy()  # weights follow the product's polymer identity
     for i, (train, test, t) in enumerate(splits):
         pred = np.mean([
-            PolymerBalancedRegressor(monotone=monotone, calibration_folds=0, params=xgb_params, random_state=seed + k,
-                                     balance_power=balance_power).fit(X[train], y[train], identity[train]).predict(X[test])
+            PolymerBalancedRegressor(monotone=monotone, calibration_folds=0, params=xgb_params, n_jobs=n_jobs,
+                                     random_state=seed + k, balance_power=balance_power).fit(X[train], y[train], identity[train]).predict(X[test])
             for k in range(n_seeds)
         ], axis=0)
         mae = float(np.mean(np.abs(pred - y[test])))

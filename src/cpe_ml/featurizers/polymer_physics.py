@@ -123,7 +123,7 @@ def transport_descriptors(canonical: str) -> tuple[float, ...]:
     side_rings = sum(1 for ring in unit.GetRingInfo().AtomRings() if set(ring) <= side_ids)
     flexible = sum(1 for a in side if not a.IsInRing() and a.GetHybridization() == Chem.HybridizationType.SP3)
 
-    ring, copies = cyclic_oligomer(canonical, min_backbone=4 * (MAX_EO_RUN + 1) * 3)
+    ring, copies = cyclic_oligomer(canonical, min_backbone=3 * (MAX_EO_RUN + 1))  # room for the longest EO run
     patterns = _patterns()
     donors: set[int] = set()
     for name in DONOR_SMARTS:

@@ -33,6 +33,9 @@ class ApplicabilityDomain:
     def fit(self, X: np.ndarray, frame: pd.DataFrame, feature_names: list[str]) -> ApplicabilityDomain:
         X = np.asarray(X, dtype=float)
         self.feature_names_ = list(feature_names)
+        # A feature never observed in training (all missing) was never split on: its value cannot move
+        # the prediction, so it takes no part in the range and distance checks.
+        self.observed_ = ~np.all(np.isnan(X), axis=0)
         self.low_ = np.nanmin(np.where(np.isnan(X), np.inf, X), axis=0)
         self.high_ = np.nanmax(np.where(np.isnan(X), -np.inf, X), axis=0)
         self.center_ = np.nanmedian(X, axis=0)
@@ -52,7 +55,7 @@ class ApplicabilityDomain:
 
     def _scaled(self, X: np.ndarray) -> np.ndarray:
         scaled = (np.asarray(X, dtype=float) - self.center_) / self.scale_
-        return np.nan_to_num(scaled, nan=0.0, posinf=0.0, neginf=0.0)
+        return np.nan_to_num(scaled, nan=0.0, posinf=0.0, neginf=0.0) * self.observed_
 
     def assess(self, X: np.ndarray, frame: pd.DataFrame) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Per row: '; '-joined flags, confidence (high/medium/low) and nearest-neighbour distance."""
@@ -67,7 +70,7 @@ class ApplicabilityDomain:
             names = frame[kind].fillna("").astype(str).to_numpy() if kind in frame else values
             for row in np.flatnonzero(unseen):
                 flags[row].append(f"unseen {kind} {names[row] or values[row]}")
-        outside = (X < self.low_ - 1e-9) | (X > self.high_ + 1e-9)
+        outside = ((X < self.low_ - 1e-9) | (X > self.high_ + 1e-9)) & self.observed_
         for row in np.flatnonzero(outside.any(axis=1)):
             columns = np.flatnonzero(outside[row])[:3]
             flags[row].append("outside training range: " + ", ".join(
