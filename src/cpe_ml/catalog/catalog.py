@@ -57,6 +57,7 @@ class Catalog:
         self.tables = {kind: tables[kind].reset_index(drop=True) for kind in CATALOG_KINDS}
         self._alias: dict[str, dict[str, str]] = {}
         self._by_smiles: dict[str, dict[str, str]] = {}
+        self._canonical: dict[str, dict[str, str | None]] = {}
         for kind, table in self.tables.items():
             aliases: dict[str, str] = {}
             for _, row in table.iterrows():
@@ -69,8 +70,10 @@ class Catalog:
                         )
                     aliases[key] = row["name"]
             self._alias[kind] = aliases
+            column = _SMILES_COLUMN[kind]
+            self._canonical[kind] = {} if column is None else dict(zip(table["name"], _canonical_column(kind, table[column])))
             by_smiles: dict[str, str] = {}
-            for name, smi in self.canonical_smiles_by_name(kind).items():
+            for name, smi in self._canonical[kind].items():
                 if smi is not None:
                     by_smiles.setdefault(smi, name)  # the first (main) entry of a shared structure wins
             self._by_smiles[kind] = by_smiles
@@ -95,14 +98,11 @@ class Catalog:
         return list(dict.fromkeys(self._alias[kind][k] for k in keys))[:n]
 
     def entry(self, kind: str, name: str) -> CatalogEntry:
-        row = self.tables[kind].loc[self.tables[kind]["name"] == name].iloc[0].to_dict()
-        return CatalogEntry(kind, name, self.canonical_smiles_by_name(kind).get(name), row)
+        return CatalogEntry(kind, name, self.canonical_smiles_by_name(kind).get(name), dict(self._records[kind][name]))
 
     def canonical_smiles_by_name(self, kind: str) -> dict[str, str | None]:
-        column = _SMILES_COLUMN[kind]
-        if column is None:
-            return {}
-        return dict(zip(self.tables[kind]["name"], _canonical_column(kind, self.tables[kind][column])))
+        """Catalog name -> canonical structure (repeat unit for polymers); empty for fillers."""
+        return self._canonical[kind]
 
     def match_smiles(self, kind: str, smiles: str) -> str | None:
         """Catalog name whose structure equals ``smiles`` (repeat units compared in canonical form)."""
@@ -120,13 +120,15 @@ class Catalog:
         hit = table.loc[table["name"] == name, "family"]
         return str(hit.iloc[0]) if len(hit) else "other"
 
+    @cached_property
+    def _records(self) -> dict[str, dict[str, dict]]:
+        """kind -> name -> row, for fast property look-ups inside featurizers."""
+        return {kind: {row["name"]: row for row in table.to_dict("records")} for kind, table in self.tables.items()}
+
     def property(self, kind: str, name: str, column: str) -> float | None:
         """A numeric property (e.g. ``density_g_cm3``) or None when the catalog has no sourced value."""
-        table = self.tables[kind]
-        if column not in table:
-            return None
-        hit = pd.to_numeric(table.loc[table["name"] == name, column], errors="coerce")
-        return None if hit.empty or pd.isna(hit.iloc[0]) else float(hit.iloc[0])
+        value = pd.to_numeric(self._records[kind].get(name, {}).get(column), errors="coerce")
+        return None if value is None or pd.isna(value) else float(value)
 
 
 def _canonicalize(kind: str, smiles: str) -> str | None:

@@ -101,27 +101,27 @@ def predict_command(
         console.print(f"explanation waterfall: {path}")
 
 
+def _formulation(row) -> str:
+    """'PEO/LiTFSI + 10 wt% LLZTO + SN' — one readable cell instead of six narrow ones."""
+    get = lambda c: str(row.get(c, "") or "").strip()  # noqa: E731
+    text = "/".join(filter(None, [get("polymer") or "SMILES polymer", get("salt")]))
+    if get("filler") and get("filler").lower() != "none":
+        loading = get("filler_loading_wt_pct")
+        text += f" + {loading + ' wt% ' if loading else ''}{get('filler')}"
+    return text + (f" + {get('plasticizer')}" if get("plasticizer") else "")
+
+
 def _print_ranking(ranked, bundles) -> None:
-    table = Table(title="Top candidates")
-    label = "record_id" if "record_id" in ranked else None
-    columns = [c for c in (label, "polymer", "salt", "filler", "filler_loading_wt_pct", "temperature_c") if c and c in ranked]
-    for c in columns:
-        table.add_column(c)
-    if "conductivity" in bundles:
-        table.add_column("sigma S/cm [80% interval]")
-    if "voltage_window" in bundles:
-        table.add_column("window V")
-    if "retention" in bundles:
-        table.add_column("retention %")
+    table = Table(title="Top candidates (80 % intervals in the output CSV)")
+    for column, justify in (("id", "left"), ("formulation", "left"), ("T C", "right")):
+        table.add_column(column, justify=justify)
+    shown = [(name, title) for name, title in (("conductivity", "S/cm"), ("voltage_window", "window V"), ("retention", "retention %")) if name in bundles]
+    for _, title in shown:
+        table.add_column(title, justify="right")
     table.add_column("confidence")
-    for _, row in ranked.iterrows():
-        cells = [str(row[c]) for c in columns]
-        if "conductivity" in bundles:
-            cells.append(f"{row['pred_conductivity_s_cm']:.2e} [{row['pred_conductivity_s_cm_lo']:.1e}, {row['pred_conductivity_s_cm_hi']:.1e}]")
-        if "voltage_window" in bundles:
-            cells.append(f"{row['pred_voltage_window']:.2f} [{row['pred_voltage_window_lo']:.2f}, {row['pred_voltage_window_hi']:.2f}]")
-        if "retention" in bundles:
-            cells.append(f"{row['pred_retention']:.0f} [{row['pred_retention_lo']:.0f}, {row['pred_retention_hi']:.0f}]")
-        cells.append(str(row["confidence"]))
-        table.add_row(*cells)
+    for position, (_, row) in enumerate(ranked.iterrows(), start=1):
+        cells = [str(row.get("record_id", position)), _formulation(row), f"{row.get('temperature_c', '')}"]
+        for name, _ in shown:
+            cells.append(f"{row['pred_conductivity_s_cm']:.1e}" if name == "conductivity" else f"{row[f'pred_{name}']:.3g}")
+        table.add_row(*cells, str(row["confidence"]))
     console.print(table)
