@@ -8,7 +8,6 @@ largest pushes in order and folds the rest into one bar, one panel per target.
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import numpy as np
 import pandas as pd

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import mlflow
 import pandas as pd
+from mlflow.data.sources import LocalArtifactDatasetSource
 from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.types import ColSpec, Schema
@@ -52,7 +53,7 @@ def run_tags(catalog_version: str, data_digest: str, protocol: str) -> dict[str,
 
 def log_dataset(frame: pd.DataFrame, name: str, source: str, target_column: str | None = None, context: str = "training") -> None:
     """Record the exact training table (digest, schema, source) as an MLflow dataset input."""
-    dataset = mlflow.data.from_pandas(frame, source=source, name=name, targets=target_column)
+    dataset = mlflow.data.from_pandas(frame, source=LocalArtifactDatasetSource(source), name=name, targets=target_column)
     mlflow.log_input(dataset, context=context)
 
 

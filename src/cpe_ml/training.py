@@ -106,6 +106,11 @@ def load_training_frame(config: TrainConfig) -> tuple[pd.DataFrame, ValidationRe
     return validate_formulations(raw)
 
 
+def _data_source(config: TrainConfig) -> str:
+    """Where the training rows came from: absolute file paths plus public dataset names."""
+    return ",".join([*(str(Path(p).resolve()) for p in config.data), *config.with_public])
+
+
 def _make_model(target: Target, names: list[str], config: TrainConfig) -> Callable[..., IntervalRegressor]:
     monotone = {names.index(f): sign for f, sign in target.monotone.items() if f in names}
 
@@ -167,7 +172,7 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
         for record in cv.fold_metrics.to_dict("records"):
             mlflow.log_metrics({f"fold_{k}": v for k, v in record.items() if k not in ("fold",) and np.isfinite(v)}, step=int(record["fold"]))
         mlflow.set_tag("beats_polymer_mean", str(cv.beats_polymer_mean))
-        tracking.log_dataset(rows, f"{target.name}-training", ",".join(str(p) for p in config.data), target.column)
+        tracking.log_dataset(rows, f"{target.name}-training", _data_source(config), target.column)
         with tempfile.TemporaryDirectory() as tmp:
             _log_plots(target, cv, model, featurizer, rows, Path(tmp))
             cv.predictions.to_csv(Path(tmp) / "cv_predictions.csv", index=False)
@@ -204,7 +209,7 @@ def train(config: TrainConfig, progress: Progress | None = None) -> TrainingSumm
         mlflow.log_params({"data": ",".join(str(p) for p in config.data), "with_public": ",".join(config.with_public) or "none",
                            "targets": ",".join(config.targets), "cv": config.cv, "folds": config.folds, "tune_trials": config.tune,
                            "seed": config.seed, "fingerprint_bits": config.fingerprint_bits, "n_rows": len(frame)})
-        tracking.log_dataset(frame, "formulations", ",".join(str(p) for p in config.data))
+        tracking.log_dataset(frame, "formulations", _data_source(config))
         for name in config.targets:
             target = TARGETS[name]
             n = int(target.rows(frame).sum())

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -11,6 +14,14 @@ from rich.console import Console
 from cpe_ml.validation import FormulationValidationError
 
 console = Console()
+
+
+def quiet_mlflow() -> None:
+    """Keep MLflow's INFO lines and download bars out of the command's own report."""
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    logging.getLogger("alembic").setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", module="mlflow")
 errors = Console(stderr=True)
 
 

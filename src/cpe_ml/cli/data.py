@@ -8,7 +8,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from cpe_ml.cli.common import console, errors, stop_on_invalid_data
+from cpe_ml.cli.common import console, errors
 
 app = typer.Typer(help="Validate, describe and merge formulation datasets.", no_args_is_help=True)
 

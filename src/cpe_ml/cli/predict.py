@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cpe_ml.cli.common import console, errors, stop_on_invalid_data
+from cpe_ml.cli.common import console, errors, quiet_mlflow, stop_on_invalid_data
 
 
 def load_models(models_dir: Path, model_uri: list[str] | None):
@@ -50,8 +50,9 @@ def predict_command(
       python predict.py data/examples/candidates.csv -o predictions.csv
       python predict.py candidates.json --temperatures 25,60 --skip-invalid
       python predict.py candidates.csv --model models:/cpe-conductivity@champion
-      cpe-ml predict big_candidates.csv --dask tcp://10.0.0.5:8786
+      cpe-ml predict big_candidates.csv --dask tcp://scheduler-host:8786
     """
+    quiet_mlflow()
     import mlflow
 
     from cpe_ml.prediction import predict_formulations, rank_predictions, write_predictions

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cpe_ml.cli.common import console, errors, stop_on_invalid_data
+from cpe_ml.cli.common import console, errors, quiet_mlflow, stop_on_invalid_data
 
 
 def train_command(
@@ -36,6 +36,7 @@ def train_command(
       python train.py --data my_lab.csv --targets conductivity --cv polymer
       python train.py --with-public bradford2023,hatakeyama2022 --targets conductivity
     """
+    quiet_mlflow()
     from cpe_ml.datasets import DEFAULT_DATA_PATH
     from cpe_ml.evaluation.cv import CV_PROTOCOLS
     from cpe_ml.models.targets import parse_targets

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.neighbors import NearestNeighbors
@@ -38,9 +40,11 @@ class ApplicabilityDomain:
         self.observed_ = ~np.all(np.isnan(X), axis=0)
         self.low_ = np.nanmin(np.where(np.isnan(X), np.inf, X), axis=0)
         self.high_ = np.nanmax(np.where(np.isnan(X), -np.inf, X), axis=0)
-        self.center_ = np.nanmedian(X, axis=0)
-        q75, q25 = np.nanpercentile(X, [75, 25], axis=0)
-        spread = np.where(np.isfinite(q75 - q25) & (q75 - q25 > 0), q75 - q25, np.nanstd(X, axis=0))
+        with warnings.catch_warnings():  # never-observed columns give all-NaN slices; handled by observed_
+            warnings.simplefilter("ignore", RuntimeWarning)
+            self.center_ = np.nanmedian(X, axis=0)
+            q75, q25 = np.nanpercentile(X, [75, 25], axis=0)
+            spread = np.where(np.isfinite(q75 - q25) & (q75 - q25 > 0), q75 - q25, np.nanstd(X, axis=0))
         self.scale_ = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
         self.center_ = np.where(np.isfinite(self.center_), self.center_, 0.0)
         self.seen_ = {kind: set(frame[col].fillna("").astype(str)) for kind, col in CHEMISTRY_COLUMNS.items()}
