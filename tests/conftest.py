@@ -3,19 +3,13 @@
 from __future__ import annotations
 
 import contextlib
-import os
+from dataclasses import dataclass
+from pathlib import Path
 
-# XGBoost's OpenMP threads spin while waiting; on a busy 2-core machine that made one small fit ~6x
-# slower (measured 64 s vs 11 s). Passive waiting changes no result, only the wall time.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+import pytest
 
-from dataclasses import dataclass  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-
-from cpe_ml.models.bundle import ModelBundle, load_bundles  # noqa: E402
-from cpe_ml.training import TrainConfig, TrainingSummary, train  # noqa: E402
+from cpe_ml.models.bundle import ModelBundle, load_bundles
+from cpe_ml.training import TrainConfig, TrainingSummary, train
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "examples"
 

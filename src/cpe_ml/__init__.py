@@ -5,7 +5,12 @@ records (``schema``, ``datasets``) -> ``validation`` -> ``featurizers`` -> ``mod
 ``evaluation`` / ``tracking`` -> ``prediction``; ``cli`` is a thin typer layer over them.
 """
 
+import os
 from importlib.metadata import PackageNotFoundError, version
+
+# Many small XGBoost fits (grouped CV, conformal calibration) on 2 cores: busy-waiting OpenMP threads
+# slow every fit several-fold when anything else runs. Set before xgboost loads libgomp; user's value wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 try:
     __version__ = version("cpe-ml")
