@@ -66,8 +66,8 @@ def test_holdout_validation_removes_the_next_rank_class_from_training(frame):
         assert not np.any((rank[train] >= 2) & (rank[train] % 10 == (t + 1) % 10))
 
 
-@pytest.mark.slow
-def test_smoke_run_on_a_subsample(frame, tmp_path):
+def test_smoke_run_on_a_subsample(frame, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # MLflow writes artifacts under ./mlruns
     sample = frame.groupby("polymer_canonical_smiles").head(6)
     result = run_bradford_benchmark(sample, params={"n_estimators": 20})
     assert list(result.folds["fold"]) == list(BRADFORD_FOLDS)

@@ -21,8 +21,7 @@ def benchmark_command(
 ) -> None:
     """Reproduce a published benchmark with the product's conductivity model; print per-fold and mean MAE.
 
-    bradford2023: polymers ranked by row count; fold t = 2..11 tests the polymers of rank r with
-    r % 10 == t % 10 (never ranks 0 and 1, PEO and PTMC; never polyanions). MAE in log10 S/cm.
+    bradford2023: polymers ranked by row count; fold t = 2..11 tests the polymers of rank r with r % 10 == t % 10 (never ranks 0 and 1, PEO and PTMC; never polyanions). MAE in log10 S/cm.
 
     Example:
       cpe-ml benchmark bradford2023 --public-dir ../shared/datasets

@@ -16,7 +16,8 @@ EO units) are counted on a cyclic oligomer, which has no chain ends.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import pairwise
 
 import numpy as np
 import pandas as pd
@@ -63,7 +64,7 @@ LABELS: tuple[str, ...] = (
 )
 
 
-@lru_cache(maxsize=None)
+@cache
 def _patterns() -> dict[str, Chem.Mol]:
     out = {name: Chem.MolFromSmarts(s) for name, s in DONOR_SMARTS.items()}
     out["chelate"] = Chem.MolFromSmarts(CHELATE_SMARTS)
@@ -78,14 +79,14 @@ def _backbone(unit: Chem.Mol) -> tuple[list[int], set[int], list[tuple[int, int]
     dummies = [a for a in unit.GetAtoms() if a.GetAtomicNum() == 0]
     head, tail = (d.GetNeighbors()[0].GetIdx() for d in dummies)
     path = list(Chem.GetShortestPath(unit, head, tail)) if head != tail else [head]
-    bonds = [unit.GetBondBetweenAtoms(a, b).GetIdx() for a, b in zip(path, path[1:])]
+    bonds = [unit.GetBondBetweenAtoms(a, b).GetIdx() for a, b in pairwise(path)]
     backbone = set(path)
     for ring in unit.GetRingInfo().BondRings():
         if set(ring) & set(bonds):
             for bond in ring:
                 b = unit.GetBondWithIdx(bond)
                 backbone |= {b.GetBeginAtomIdx(), b.GetEndAtomIdx()}
-    return path, backbone, list(zip(path, path[1:]))
+    return path, backbone, list(pairwise(path))
 
 
 def _carbonyl_carbon(atom: Chem.Atom) -> bool:
@@ -225,7 +226,7 @@ class PolymerTransportFeaturizer(Featurizer):
             if not canonical:
                 return np.full(width, np.nan)
             first = np.array(transport_descriptors(canonical))
-            if not canonical2 or share2 != share2:
+            if not canonical2 or pd.isna(share2):
                 return first
             w = float(share2) / 100.0
             return (1 - w) * first + w * np.array(transport_descriptors(canonical2))
