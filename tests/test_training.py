@@ -106,3 +106,14 @@ def test_optuna_search_returns_settings_within_the_small_data_space():
     y = X[:, 0] + 0.1 * rng.normal(size=80)
     params = tune_params(X, y, np.repeat(np.arange(16), 5), {}, n_trials=2)
     assert 2 <= params["max_depth"] <= 6 and 0.02 <= params["learning_rate"] <= 0.2
+
+
+def test_paper_grouping_falls_back_to_polymer_for_rows_without_a_source():
+    from cpe_ml.evaluation.cv import cv_groups
+
+    frame = pd.DataFrame({"source": ["10.1/a", "10.1/a", "", ""], "polymer": ["PEO", "PEO", "PAN", "PAN"],
+                          "polymer_canonical_smiles": ["[*]CCO[*]", "[*]CCO[*]", "[*]CC([*])C#N", "[*]CC([*])C#N"]})
+    groups = cv_groups(frame, "paper")
+    assert groups[0] == groups[1] == "10.1/a"
+    assert groups[2] == groups[3] != groups[0]
+    assert len(set(cv_groups(frame, "polymer"))) == 2

@@ -20,8 +20,8 @@ CV_PROTOCOLS = ("paper", "polymer", "random")
 def cv_groups(frame: pd.DataFrame, protocol: str) -> np.ndarray | None:
     """Group label per row: the source paper, the host polymer, or None for a random split.
 
-    Public tables without a per-row paper (Bradford 2023) are grouped by dataset + polymer, so their
-    rows cannot leak across folds either.
+    Rows without a paper of their own (Bradford 2023's per-row sources, user rows with an empty
+    ``source``) are grouped by dataset + polymer, so they cannot leak across folds either.
     """
     if protocol == "random":
         return None
@@ -31,14 +31,18 @@ def cv_groups(frame: pd.DataFrame, protocol: str) -> np.ndarray | None:
     if protocol != "paper":
         raise ValueError(f"unknown CV protocol {protocol!r}; choose from {', '.join(CV_PROTOCOLS)}")
     dataset = frame["dataset"] if "dataset" in frame else pd.Series("", index=frame.index)
-    per_row_source = dataset.eq("bradford2023")
-    return np.where(per_row_source, "bradford2023:" + polymer.astype(str), frame["source"].astype(str))
+    source = frame["source"].fillna("").astype(str)
+    # Rows without a paper (Bradford's per-row sources, user rows with no `source`) are held out by polymer.
+    by_polymer = dataset.eq("bradford2023") | source.str.strip().eq("")
+    return np.where(by_polymer, dataset.astype(str) + ":polymer:" + polymer.astype(str), source)
 
 
 def make_splits(n_rows: int, groups: np.ndarray | None, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     if groups is None:
         return list(KFold(min(folds, n_rows), shuffle=True, random_state=seed).split(np.zeros(n_rows)))
     n_groups = len(np.unique(groups))
+    if n_groups < 2:
+        raise ValueError("grouped CV needs at least 2 groups (papers or polymers); use --cv random for a single-source table")
     if n_groups < folds:
         warnings.warn(f"only {n_groups} groups: using {n_groups} folds instead of {folds}", stacklevel=2)
     splitter = GroupKFold(n_splits=min(folds, n_groups), shuffle=True, random_state=seed)
