@@ -7,6 +7,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
@@ -14,6 +15,11 @@ from rich.console import Console
 from cpe_ml.validation import FormulationValidationError
 
 console = Console()
+
+#: Options shared by the commands that load trained models (predict, screen).
+MODELS_DIR_OPTION = typer.Option(Path("models"), "--models-dir", help="Directory of trained bundles (python train.py writes them).")
+MODEL_URI_OPTION = typer.Option(None, "--model", help="Registered MLflow model instead of bundles, e.g. models:/cpe-conductivity@champion (repeatable).")
+MODEL_STORE_OPTION = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store for --model URIs.")
 
 
 def quiet_mlflow() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cpe_ml.cli.common import console, errors, quiet_mlflow, stop_on_invalid_data
+from cpe_ml.cli.common import MODEL_STORE_OPTION, MODEL_URI_OPTION, MODELS_DIR_OPTION, console, errors, quiet_mlflow, stop_on_invalid_data
 
 
 def load_models(models_dir: Path, model_uri: list[str] | None):
@@ -30,9 +30,9 @@ def load_models(models_dir: Path, model_uri: list[str] | None):
 def predict_command(
     candidates: Path = typer.Argument(..., help="Candidate formulations: CSV or JSON (list of records) in the cpe-ml schema; targets may be absent."),
     output: Path = typer.Option(None, "-o", "--output", help="Output CSV (default: <candidates>_predictions.csv)."),
-    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Directory of trained bundles (python train.py writes them)."),
-    model: list[str] = typer.Option(None, "--model", help="Registered MLflow model instead of bundles, e.g. models:/cpe-conductivity@champion (repeatable)."),
-    tracking_uri: str = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store for --model URIs."),
+    models_dir: Path = MODELS_DIR_OPTION,
+    model: list[str] = MODEL_URI_OPTION,
+    tracking_uri: str = MODEL_STORE_OPTION,
     temperatures: str = typer.Option("", "--temperatures", help="Predict every candidate at these temperatures in C, e.g. 25,60 (one output row per candidate and temperature)."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Leave invalid rows out (listed with reasons in <output>_skipped.csv) instead of stopping."),
     explain: str = typer.Option("", "--explain", help="Write a PNG waterfall of the feature contributions for this record_id (or 1-based row number)."),

@@ -8,16 +8,16 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from cpe_ml.cli.common import console, errors
+from cpe_ml.cli.common import MODEL_STORE_OPTION, MODEL_URI_OPTION, MODELS_DIR_OPTION, console, errors
 from cpe_ml.cli.predict import load_models
 
 
 def screen_command(
     spec: Path = typer.Argument(..., help="Screen spec (YAML): space, temperature_c, fixed, constraints, maximize/minimize, top. See data/examples/screen.yaml."),
     output: Path = typer.Option(None, "-o", "--output", help="Ranked CSV (default: <spec>_ranked.csv); the Pareto-front PNG is written beside it (<output>_front.png)."),
-    models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Directory of trained bundles (python train.py writes them)."),
-    model: list[str] = typer.Option(None, "--model", help="Registered MLflow model instead of bundles, e.g. models:/cpe-conductivity@champion (repeatable)."),
-    tracking_uri: str = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store for --model URIs."),
+    models_dir: Path = MODELS_DIR_OPTION,
+    model: list[str] = MODEL_URI_OPTION,
+    tracking_uri: str = MODEL_STORE_OPTION,
     dask: str = typer.Option("", "--dask", help="Screen partition by partition on a Dask cluster: 'local' or tcp://HOST:PORT. Same result as without."),
     partition_rows: int = typer.Option(50_000, "--partition-rows", min=1, help="Formulations per partition (memory holds one partition plus the feasible rows)."),
     show: int = typer.Option(10, "--show", help="Rows of the ranking printed."),
