@@ -144,12 +144,10 @@ def _canonical_polymers(frame: pd.DataFrame, catalog) -> tuple[pd.Series, pd.Ser
     normalized name. Catalog entries that share a repeat unit on purpose (PVDF and PVDF-HFP) stay apart.
     """
     from cpe_ml.catalog import normalize_name
-    from cpe_ml.datasets.public_harmonize import CatalogIndex
 
     names, smiles = _column(frame, "polymer"), _column(frame, "polymer_smiles")
     written = _column(frame, "polymer_smiles_source")
     written = written.where(written.notna(), names).where(lambda s: s.notna(), smiles)
-    index = CatalogIndex(catalog)
 
     def key(name, smi):
         has_name = isinstance(name, str) and bool(name.strip())
@@ -158,7 +156,7 @@ def _canonical_polymers(frame: pd.DataFrame, catalog) -> tuple[pd.Series, pd.Ser
             return resolved
         if isinstance(smi, str) and smi.strip():
             canonical = _canonical_or_none(smi.strip()) or smi.strip()
-            return index.name("polymer", canonical) or canonical
+            return (catalog.match_smiles("polymer", canonical) if catalog is not None else None) or canonical
         return normalize_name(name) if has_name else np.nan
 
     identity = pd.Series([key(n, s) for n, s in zip(names, smiles)], index=frame.index, dtype=object)

@@ -239,29 +239,9 @@ def _check_range(failures: _Failures, values: pd.Series, column: str) -> None:
     failures.add(values.notna() & ((values < spec.low) | (values > spec.high)), out_of_range_reason(column))
 
 
-class CatalogIndex:
-    """Catalog name per canonical structure; the first entry wins.
-
-    Several catalog entries can share a structure (PEO and PEGDME share ``[*]CCO[*]``, PVDF and its
-    copolymers ``[*]CC([*])(F)F``); the catalog lists the primary name first, so a repeat unit from a
-    public table is named PEO, not PEGDME. Keys are the same canonical forms the catalog computes
-    (``canonical_repeat_unit`` for polymers, RDKit canonical SMILES otherwise).
-    """
-
-    def __init__(self, catalog=None):
-        self.catalog = catalog
-        self._first: dict[str, dict[str, str]] = {"polymer": {}, "salt": {}, "plasticizer": {}}
-        if catalog is not None:
-            for kind, index in self._first.items():
-                for name, smiles in catalog.canonical_smiles_by_name(kind).items():
-                    if smiles:
-                        index.setdefault(smiles, name)
-
-    def name(self, kind: str, canonical: str | None) -> str | None:
-        return self._first[kind].get(canonical) if canonical else None
-
-    def filler(self, text: str) -> str:
-        return (self.catalog.resolve("filler", text) if self.catalog is not None else None) or text
+def _catalog_name(catalog, kind: str, structure: str | None) -> str | None:
+    """Catalog name of a structure (the catalog's first entry wins: PEO, not PEGDME); None without a catalog."""
+    return catalog.match_smiles(kind, structure) if catalog is not None and structure else None
 
 
 # ------------------------------------------------------------------------------------------- bradford
@@ -318,9 +298,8 @@ def harmonize_bradford2023(
     ru_mass = polymer_smiles.map(lambda s: _repeat_unit_mass(s) if isinstance(s, str) else None).astype(float)
     wt_pct, eo_li = _salt_amount_conversions(molality, salt_mass, n_li, ru_mass)
 
-    index = CatalogIndex(catalog)
-    polymer_names = {s: index.name("polymer", s) for s in set(polymer_smiles.dropna())}
-    salt_names = {s: index.name("salt", s) for s in set(salt_smiles.dropna())}
+    polymer_names = {s: _catalog_name(catalog, "polymer", s) for s in set(polymer_smiles.dropna())}
+    salt_names = {s: _catalog_name(catalog, "salt", s) for s in set(salt_smiles.dropna())}
     frame = pd.DataFrame(
         {
             "record_id": "bradford2023-" + row_ids,
@@ -478,7 +457,7 @@ def _compose_hatakeyama(
     mol: tuple[float, ...],
     wt: tuple[float, ...],
     compounds: dict[str, Compound],
-    index: CatalogIndex,
+    catalog,
 ) -> dict | str:
     """Formulation columns for one composition, or the failure reason."""
     n_ratio = len(wt) or len(mol)
@@ -532,14 +511,14 @@ def _compose_hatakeyama(
     out: dict = {
         "polymer_smiles": canonical[host],
         "polymer_smiles_source": fragments[host][0],
-        "polymer": index.name("polymer", canonical[host]),
+        "polymer": _catalog_name(catalog, "polymer", canonical[host]),
         "polymer_mw_g_mol": polymers[0].mw if len(polymers) == 1 else None,
         "notes": None,
     }
     polymer_mass = sum(s for _, s in fragments) if all(s is not None for _, s in fragments) else None
     if len(fragments) == 2:
         second = order[1]
-        out["polymer2"] = index.name("polymer", canonical[second]) or canonical[second]
+        out["polymer2"] = _catalog_name(catalog, "polymer", canonical[second]) or canonical[second]
         if polymer_mass:
             out["polymer2_wt_pct"] = 100.0 * fragments[second][1] / polymer_mass
 
@@ -550,7 +529,7 @@ def _compose_hatakeyama(
         if info.n_li == 0:
             return R_SALT_NO_LI
         out["salt_smiles"] = info.smiles
-        out["salt"] = index.name("salt", info.smiles)
+        out["salt"] = _catalog_name(catalog, "salt", info.smiles)
         k_salt = parts.index(salts[0])
         if mol and len(polymers) == 1 and len(fragments) == 1:
             # A mol ratio counts repeat units and salt formula units: EO:Li is stated, not derived.
@@ -568,7 +547,7 @@ def _compose_hatakeyama(
         out["notes"] = SINGLE_ION_NOTE
 
     if liquids:
-        names = [index.name("plasticizer", _canonical_smiles(p.smiles)) or p.smiles for p in liquids]
+        names = [_catalog_name(catalog, "plasticizer", _canonical_smiles(p.smiles)) or p.smiles for p in liquids]
         out["plasticizer"] = "+".join(names)
         if masses is not None:
             out["plasticizer_wt_pct"] = 100.0 * sum(masses[parts.index(p)] for p in liquids) / sum(masses)
@@ -606,7 +585,6 @@ def harmonize_hatakeyama2022(
         raise ValueError(f"hatakeyama2022: duplicated row IDs {sorted(set(row_ids[row_ids.duplicated()]))[:5]}")
     failures = _Failures(composite.index)
     adjustments: dict[str, int] = {}
-    index = CatalogIndex(catalog)
     catalog_compounds = {str(r["ID"]): classify_compound(r) for _, r in compounds.iterrows()}
 
     component_columns = [c for c in HATAKEYAMA_COMPONENTS if c in composite.columns]
@@ -628,7 +606,7 @@ def harmonize_hatakeyama2022(
             continue
         key = (ids[k], tuple(mol[k]), tuple(wt[k]))
         if key not in composed:
-            composed[key] = _compose_hatakeyama(*key, catalog_compounds, index)
+            composed[key] = _compose_hatakeyama(*key, catalog_compounds, catalog)
         result = composed[key]
         if isinstance(result, str):
             failures.reason[k] = result
@@ -672,7 +650,7 @@ def harmonize_hatakeyama2022(
         frame.loc[has_filler, "electrolyte_type"] = "cpe"
         if ratio is not None:
             frame.loc[has_filler, "notes"] = "inorg_contain_ratio(wt)=" + ratio[has_filler].astype(str)
-        frame.loc[has_filler, "filler"] = filler_name[has_filler].map(index.filler)
+        frame.loc[has_filler, "filler"] = filler_name[has_filler].map(lambda text: (catalog.resolve("filler", text) if catalog is not None else None) or text)
     frame = _finalize(frame, failures.ok)
     _blank_out_of_range(frame, "polymer_mw_g_mol", adjustments, "stated Mw")
     for column in ("salt_eo_li_ratio", "salt_wt_pct", "salt_molality_mol_kg"):
