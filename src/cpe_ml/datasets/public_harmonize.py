@@ -26,6 +26,7 @@ import pandas as pd
 from rdkit import Chem, RDLogger
 from rdkit.Chem import Descriptors
 
+from cpe_ml.catalog.catalog import canonical_smiles
 from cpe_ml.chemistry.repeat_unit import RepeatUnitError, canonical_repeat_unit
 from cpe_ml.chemistry.salt_amount import repeat_unit_molar_mass
 from cpe_ml.schema import COLUMN_BY_NAME
@@ -166,11 +167,6 @@ def _repeat_unit(smiles: str) -> str | None:
 
 
 @lru_cache(maxsize=4096)
-def _canonical_smiles(smiles: str) -> str | None:
-    mol = Chem.MolFromSmiles(smiles)
-    return None if mol is None else Chem.MolToSmiles(mol)
-
-
 def _repeat_unit_mass(canonical: str) -> float | None:
     try:
         return repeat_unit_molar_mass(canonical) or None
@@ -547,7 +543,7 @@ def _compose_hatakeyama(
         out["notes"] = SINGLE_ION_NOTE
 
     if liquids:
-        names = [_catalog_name(catalog, "plasticizer", _canonical_smiles(p.smiles)) or p.smiles for p in liquids]
+        names = [_catalog_name(catalog, "plasticizer", canonical_smiles(p.smiles)) or p.smiles for p in liquids]
         out["plasticizer"] = "+".join(names)
         if masses is not None:
             out["plasticizer_wt_pct"] = 100.0 * sum(masses[parts.index(p)] for p in liquids) / sum(masses)
