@@ -15,6 +15,7 @@ from cpe_ml.evaluation.benchmark import (
     log_benchmark,
     polymer_key_column,
     polymer_ranks,
+    polymer_weights,
     run_bradford_benchmark,
 )
 
@@ -79,3 +80,14 @@ def test_smoke_run_on_a_subsample(frame, tmp_path, monkeypatch):
     run = mlflow.get_run(run_id)
     assert run.data.metrics["mae_mean"] == pytest.approx(result.mean_mae)
     assert "mae_fold_5" in run.data.metrics
+
+
+def test_sqrt_weights_give_each_polymer_weight_growing_with_the_root_of_its_rows():
+    polymers = np.array(["PEO"] * 100 + ["PTMC"] * 4 + ["PVEE"])
+    weights = polymer_weights(polymers)
+    assert weights.mean() == pytest.approx(1.0)
+    total = pd.Series(weights).groupby(polymers).sum()
+    assert total["PEO"] / total["PTMC"] == pytest.approx(5.0) and total["PTMC"] / total["PVEE"] == pytest.approx(2.0)
+    assert polymer_weights(polymers, "none") is None
+    with pytest.raises(ValueError, match="choose from"):
+        polymer_weights(polymers, "linear")

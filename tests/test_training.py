@@ -117,3 +117,21 @@ def test_paper_grouping_falls_back_to_polymer_for_rows_without_a_source():
     assert groups[0] == groups[1] == "10.1/a"
     assert groups[2] == groups[3] != groups[0]
     assert len(set(cv_groups(frame, "polymer"))) == 2
+
+
+def test_interval_regressor_sample_weights_pull_the_fit_toward_heavy_rows():
+    import numpy as np
+
+    from cpe_ml.models.interval import IntervalRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.uniform(size=(400, 3))
+    y = np.where(np.arange(400) < 200, 0.0, 1.0)  # two groups the features cannot tell apart
+    params = {"n_estimators": 50}
+    plain = IntervalRegressor(params=params, calibration_folds=0).fit(X, y).predict(X)
+    ones = IntervalRegressor(params=params, calibration_folds=0).fit(X, y, sample_weight=np.ones(400)).predict(X)
+    heavy = np.where(np.arange(400) < 200, 9.0, 1.0)
+    weighted = IntervalRegressor(params=params, calibration_folds=3).fit(X, y, sample_weight=heavy)
+    assert np.allclose(plain, ones)
+    assert weighted.predict(X).mean() < plain.mean() - 0.2  # toward the heavy group's 0
+    assert weighted.margin_ > 0

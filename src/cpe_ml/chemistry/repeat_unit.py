@@ -68,9 +68,12 @@ __all__ = [
 #: * ``Cu`` / ``Au`` -- head / tail markers of Bradford et al.'s polymer-electrolyte database
 #:   (PEO is ``[Cu]OCC[Au]``); head and tail are not distinguished here.
 #: * ``Mg`` -- both ends in Hatakeyama-Sato's database (``...CC([Mg])C[Mg]``).
+#: * ``Ce`` / ``Th`` -- head / tail markers of the experimental Tg table of Afzal et al.
+#:   (doi:10.1021/acsapm.0c00524, Supporting Information), the Tg reference of
+#:   :mod:`cpe_ml.featurizers.glass_transition`.
 #: * ``At`` / ``Ts`` -- monovalent heavy-halogen placeholders some polymer datasets and tools
 #:   use as end markers, because RDKit accepts them with exactly one bond.
-END_MARKERS: frozenset[str] = frozenset({"Cu", "Au", "Mg", "At", "Ts"})
+END_MARKERS: frozenset[str] = frozenset({"Cu", "Au", "Mg", "Ce", "Th", "At", "Ts"})
 
 _EXAMPLE = "e.g. PEO as [*]CCO[*] (or the open fragment OCC)"
 _SINGLE = Chem.BondType.SINGLE

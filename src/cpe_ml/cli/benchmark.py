@@ -15,8 +15,9 @@ def benchmark_command(
     name: str = typer.Argument(..., help="Benchmark to run: bradford2023 (Bradford et al., ACS Cent. Sci. 2023, 9, 206: 10 polymer-held-out folds)."),
     public_dir: Path | None = typer.Option(None, "--public-dir", envvar="CPE_ML_PUBLIC_DATA_DIR", help="Local directory holding the public tables (no download)."),
     tracking_uri: str = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store: sqlite:///mlflow.db (default, no server) or http://host:5000."),
-    seed: int = typer.Option(0, "--seed", help="Random seed of the model (the folds are fixed by the protocol)."),
+    seed: int = typer.Option(0, "--seed", help="First random seed; the models of seeds N, N+1, N+2 are averaged per fold (the folds are fixed by the protocol)."),
     polymer_key: str = typer.Option("canonical", "--polymer-key", help="What counts as one polymer for ranking and holding out: canonical (the project's canonical repeat unit; default) or raw (Bradford's SMILES string, as in the paper)."),
+    polymer_weighting: str = typer.Option("sqrt", "--polymer-weighting", help="Row weights in training: sqrt (1/sqrt(rows of the row's polymer), so PEO's 3,438 rows do not drown the other polymers; default) or none (every row weighs the same)."),
     experiment: str = typer.Option("cpe-ml-benchmarks", "--experiment", help="MLflow experiment name."),
 ) -> None:
     """Reproduce a published benchmark with the product's conductivity model; print per-fold and mean MAE.
@@ -27,7 +28,13 @@ def benchmark_command(
       cpe-ml benchmark bradford2023 --public-dir ../shared/datasets
     """
     from cpe_ml.datasets.public import PublicDataError
-    from cpe_ml.evaluation.benchmark import BENCHMARKS, POLYMER_KEYS, log_benchmark, run_bradford_benchmark
+    from cpe_ml.evaluation.benchmark import (
+        BENCHMARKS,
+        POLYMER_KEYS,
+        POLYMER_WEIGHTINGS,
+        log_benchmark,
+        run_bradford_benchmark,
+    )
 
     if name not in BENCHMARKS:
         errors.print(f"[red]unknown benchmark {name!r}[/]: choose from {', '.join(BENCHMARKS)}")
@@ -35,11 +42,15 @@ def benchmark_command(
     if polymer_key not in POLYMER_KEYS:
         errors.print(f"[red]--polymer-key {polymer_key}[/]: choose from {', '.join(POLYMER_KEYS)}")
         raise typer.Exit(2)
+    if polymer_weighting not in POLYMER_WEIGHTINGS:
+        errors.print(f"[red]--polymer-weighting {polymer_weighting}[/]: choose from {', '.join(POLYMER_WEIGHTINGS)}")
+        raise typer.Exit(2)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=console, transient=True) as bar:
         task = bar.add_task(f"{name}: fold", total=10)
         try:
             result = run_bradford_benchmark(data_dir=public_dir, seed=seed, polymer_key=polymer_key,
+                                            polymer_weighting=polymer_weighting,
                                             on_fold=lambda done, total: bar.update(task, completed=done, total=total))
         except PublicDataError as err:
             errors.print(f"[red]{err}[/]")

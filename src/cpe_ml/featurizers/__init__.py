@@ -5,6 +5,7 @@ from cpe_ml.featurizers.conditions import ConditionsFeaturizer
 from cpe_ml.featurizers.cycling import CyclingFeaturizer
 from cpe_ml.featurizers.filler import FillerFeaturizer
 from cpe_ml.featurizers.formulation import BLOCKS, FormulationFeaturizer, feature_documentation
+from cpe_ml.featurizers.glass_transition import GlassTransitionFeaturizer
 from cpe_ml.featurizers.plasticizer import PlasticizerFeaturizer
 from cpe_ml.featurizers.polymer import PolymerFeaturizer
 from cpe_ml.featurizers.process import ProcessFeaturizer
@@ -16,6 +17,7 @@ __all__ = [
     "CyclingFeaturizer",
     "FillerFeaturizer",
     "FormulationFeaturizer",
+    "GlassTransitionFeaturizer",
     "PlasticizerFeaturizer",
     "PolymerFeaturizer",
     "ProcessFeaturizer",

@@ -7,6 +7,7 @@ import pandas as pd
 
 from cpe_ml.catalog import Catalog, load_catalog
 from cpe_ml.featurizers.base import Featurizer, as_float, per_distinct
+from cpe_ml.featurizers.glass_transition import host_glass_transition_c
 from cpe_ml.schema import ROOM_TEMPERATURE_C
 
 #: The VTF equation's ideal glass temperature sits roughly this far below the calorimetric Tg.
@@ -18,15 +19,16 @@ class ConditionsFeaturizer(Featurizer):
 
     Features:
         temperature_k, inverse_temperature_1000_k: Arrhenius scale;
-        t_minus_tg_k: distance above the host's glass transition (NaN when Tg unknown);
-        vtf_inverse_t_minus_t0: 1 / (T - T0), NaN when Tg unknown or T <= T0;
+        t_minus_tg_k: distance above the host's glass transition (stated or estimated Tg, see
+            :mod:`cpe_ml.featurizers.glass_transition`; NaN only without a polymer);
+        vtf_inverse_t_minus_t0: 1 / (T - T0), NaN when T <= T0;
         assumed_temperature: 1 when the row gave the temperature in words and 25 C was used.
 
     References:
         Ratner, Shriver, Chem. Rev. 1988, 88, 109 (VTF behaviour of polymer electrolytes).
     """
 
-    input_columns = ("temperature_c", "assumed_temperature", "polymer")
+    input_columns = ("temperature_c", "assumed_temperature", "polymer", "polymer_canonical_smiles")
 
     def __init__(self, catalog: Catalog | None = None):
         self.catalog = catalog
@@ -44,7 +46,7 @@ class ConditionsFeaturizer(Featurizer):
         celsius = np.where(np.isnan(celsius) & (assumed == 1), ROOM_TEMPERATURE_C, celsius)
         kelvin = celsius + 273.15
         catalog = self.catalog or load_catalog()
-        tg = per_distinct(frame, ("polymer",), lambda key: (catalog.property("polymer", key[0], "tg_c") if key[0] else None,), 1)[:, 0]
+        tg = per_distinct(frame, self.input_columns[2:], lambda key: host_glass_transition_c(*key, catalog)[:1], 1)[:, 0]
         over_tg = kelvin - (tg + 273.15)
         with np.errstate(divide="ignore", invalid="ignore"):
             vtf = np.where(over_tg + VTF_T0_BELOW_TG_K > 0, 1.0 / (over_tg + VTF_T0_BELOW_TG_K), np.nan)

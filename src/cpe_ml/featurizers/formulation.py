@@ -13,6 +13,7 @@ from cpe_ml.featurizers.concentration import SaltConcentrationFeaturizer
 from cpe_ml.featurizers.conditions import ConditionsFeaturizer
 from cpe_ml.featurizers.cycling import CyclingFeaturizer
 from cpe_ml.featurizers.filler import FillerFeaturizer
+from cpe_ml.featurizers.glass_transition import GlassTransitionFeaturizer
 from cpe_ml.featurizers.plasticizer import PlasticizerFeaturizer
 from cpe_ml.featurizers.polymer import PolymerFeaturizer
 from cpe_ml.featurizers.polymer_physics import PolymerTransportFeaturizer
@@ -30,6 +31,7 @@ BLOCKS: dict[str, type[Featurizer]] = {
     "conditions": ConditionsFeaturizer,
     "cycling": CyclingFeaturizer,
     "polymer_physics": PolymerTransportFeaturizer,
+    "glass_transition": GlassTransitionFeaturizer,
 }
 FORMULATION_BLOCKS: tuple[str, ...] = ("polymer", "salt", "concentration", "filler", "plasticizer", "process")
 

@@ -60,14 +60,18 @@ class IntervalRegressor(RegressorMixin, BaseEstimator):
             **{**DEFAULT_PARAMS, **(self.params or {})},
         )
 
-    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None) -> IntervalRegressor:
+    def fit(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None = None,
+            sample_weight: np.ndarray | None = None) -> IntervalRegressor:
+        """``groups`` (papers, polymers) make the calibration folds grouped; ``sample_weight`` weighs rows in
+        the squared error (e.g. down-weighting a polymer measured a thousand times)."""
         X, y = np.asarray(X, dtype=np.float32), np.asarray(y, dtype=float)
         self.n_features_in_ = X.shape[1]
-        self.margin_ = self._calibration_margin(X, y, groups)
-        self.model_ = self._booster(X.shape[1]).fit(X, y)
+        self.margin_ = self._calibration_margin(X, y, groups, sample_weight)
+        self.model_ = self._booster(X.shape[1]).fit(X, y, sample_weight=sample_weight)
         return self
 
-    def _calibration_margin(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None) -> float:
+    def _calibration_margin(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None,
+                            sample_weight: np.ndarray | None = None) -> float:
         n_groups = len(np.unique(groups)) if groups is not None else len(y)
         folds = min(self.calibration_folds, n_groups)
         if folds < 2:
@@ -75,7 +79,9 @@ class IntervalRegressor(RegressorMixin, BaseEstimator):
         splitter = GroupKFold(folds) if groups is not None else KFold(folds, shuffle=True, random_state=self.random_state)
         residuals = np.empty(len(y))
         for train, test in splitter.split(X, y, groups):
-            residuals[test] = np.abs(y[test] - self._booster(X.shape[1]).fit(X[train], y[train]).predict(X[test]))
+            weight = None if sample_weight is None else sample_weight[train]
+            fitted = self._booster(X.shape[1]).fit(X[train], y[train], sample_weight=weight)
+            residuals[test] = np.abs(y[test] - fitted.predict(X[test]))
         level = min(1.0, self.coverage * (1 + 1 / len(y)))
         return float(np.quantile(residuals, level))
 
