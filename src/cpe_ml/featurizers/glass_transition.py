@@ -89,20 +89,26 @@ class GlassTransitionEstimator(RegressorMixin, BaseEstimator):
 
 
 @lru_cache(maxsize=1)
-def _reference() -> tuple[dict[str, float], GlassTransitionEstimator]:
+def _measured_tg_k() -> dict[str, float]:
+    """Reference Tg (K) per canonical repeat unit (the mean where the table lists a unit twice)."""
     table = tg_reference()
-    table = table[table["canonical"] != ""]
-    measured = table.groupby("canonical")["tg_k"].mean()
-    return measured.to_dict(), GlassTransitionEstimator().fit(list(measured.index), measured.to_numpy())
+    return table[table["canonical"] != ""].groupby("canonical")["tg_k"].mean().to_dict()
+
+
+@lru_cache(maxsize=1)
+def reference_estimator() -> GlassTransitionEstimator:
+    """The estimator fitted on the whole reference table (built on first need: ~3 s of RDKit descriptors)."""
+    measured = _measured_tg_k()
+    return GlassTransitionEstimator().fit(list(measured), list(measured.values()))
 
 
 @lru_cache(maxsize=65536)
 def _structure_tg_k(canonical: str) -> tuple[float, bool]:
     """(Tg in K, measured) from the reference table, or the estimator's value."""
-    measured, estimator = _reference()
+    measured = _measured_tg_k()
     if canonical in measured:
         return measured[canonical], True
-    return float(estimator.predict([canonical])[0]), False
+    return float(reference_estimator().predict([canonical])[0]), False
 
 
 def host_glass_transition_c(name: str, canonical: str, catalog: Catalog) -> tuple[float, float]:

@@ -73,7 +73,8 @@ def repeat_unit_descriptors(canonical: str, fingerprint_bits: int) -> tuple[floa
     ring, copies = cyclic_oligomer(canonical)
     heavy = ring.GetNumHeavyAtoms() / copies
     counts = {name: len(ring.GetSubstructMatches(p)) / copies for name, p in _patterns().items()}
-    elements = [sum(a.GetSymbol() == e for a in ring.GetAtoms()) / copies / heavy for e in ELEMENTS]
+    symbols = [a.GetSymbol() for a in ring.GetAtoms()]
+    elements = [symbols.count(e) / copies / heavy for e in ELEMENTS]
     linear = Chem.MolFromSmiles(oligomer_smiles(canonical, 4))
     rotatable = rdMolDescriptors.CalcNumRotatableBonds(linear, strict=True) / max(1, linear.GetNumBonds())
     unit = Chem.MolFromSmiles(canonical)
