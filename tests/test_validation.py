@@ -3,7 +3,13 @@
 import pandas as pd
 import pytest
 
-from cpe_ml.chemistry.salt_amount import complete_salt_amount, repeat_unit_molar_mass, salt_molar_mass
+from cpe_ml.chemistry.salt_amount import (
+    complete_salt_amount,
+    molality_to_eo_li,
+    molality_to_wt_pct,
+    repeat_unit_molar_mass,
+    salt_molar_mass,
+)
 from cpe_ml.validation import FormulationValidationError, validate_formulations
 
 GOOD = {
@@ -106,6 +112,16 @@ def test_peo_litfsi_eo_li_16_converts_to_wt_pct_and_molality():
     clean, _ = validate_formulations(pd.DataFrame([GOOD]))
     assert clean.loc[0, "salt_molality_mol_kg"] == pytest.approx(1.4187, abs=1e-3)
     assert clean.loc[0, "salt_amount_given"] == "eo_li"
+
+
+def test_molality_conversions_agree_with_the_eo_li_route_and_count_li_per_salt():
+    """1.4187 mol/kg of LiTFSI in PEO is EO:Li 16 and 28.94 wt%; Li2B12F12 at the same molality puts
+    twice the Li+ in, so half the repeat units per Li+ (Bradford's table holds such salts)."""
+    ru, salt = repeat_unit_molar_mass("[*]CCO[*]"), salt_molar_mass("[Li+].O=S(=O)([N-]S(=O)(=O)C(F)(F)F)C(F)(F)F")
+    molality = 1000 / (16 * ru)
+    assert molality_to_eo_li(molality, ru) == pytest.approx(16.0)
+    assert molality_to_wt_pct(molality, salt) == pytest.approx(28.94, abs=0.01)
+    assert molality_to_eo_li(molality, ru, li_per_salt=2) == pytest.approx(8.0)
 
 
 def test_unknown_column_close_to_a_schema_column_warns():

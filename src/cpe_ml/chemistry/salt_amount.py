@@ -7,7 +7,8 @@ polymer + salt basis (filler and plasticizer excluded), the way papers state the
 - molality b = mol salt per kg polymer = 1000 / (n * M_ru)  [M_ru in g/mol];
 - salt wt% w = 100 * M_salt / (M_salt + n * M_ru).
 
-Salts carry one Li+ per formula unit here (every catalog salt does).
+Catalog salts carry one Li+ per formula unit; public tables also hold salts with two (Li2B12F12), for
+which ``molality_to_eo_li`` takes ``li_per_salt``.
 """
 
 from __future__ import annotations
@@ -39,8 +40,15 @@ def eo_li_to_molality(n: float, ru_mass: float) -> float:
     return 1000.0 / (n * ru_mass)
 
 
-def molality_to_eo_li(molality: float, ru_mass: float) -> float:
-    return 1000.0 / (molality * ru_mass)
+def molality_to_eo_li(molality: float, ru_mass: float, li_per_salt: float = 1.0) -> float:
+    """Repeat units per Li+ (a salt with two Li+ per formula unit halves n); works on arrays too."""
+    return 1000.0 / (molality * li_per_salt * ru_mass)
+
+
+def molality_to_wt_pct(molality: float, salt_mass: float) -> float:
+    """Salt wt% of polymer + salt: 100 b M_salt / (1000 + b M_salt); works on arrays too."""
+    salt_g_per_kg = molality * salt_mass
+    return 100.0 * salt_g_per_kg / (1000.0 + salt_g_per_kg)
 
 
 def eo_li_to_wt_pct(n: float, ru_mass: float, salt_mass: float) -> float:

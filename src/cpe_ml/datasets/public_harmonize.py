@@ -28,7 +28,7 @@ from rdkit.Chem import Descriptors
 
 from cpe_ml.catalog.catalog import canonical_smiles
 from cpe_ml.chemistry.repeat_unit import RepeatUnitError, canonical_repeat_unit
-from cpe_ml.chemistry.salt_amount import repeat_unit_molar_mass
+from cpe_ml.chemistry.salt_amount import molality_to_eo_li, molality_to_wt_pct, repeat_unit_molar_mass
 from cpe_ml.schema import COLUMN_BY_NAME
 
 RDLogger.DisableLog("rdApp.*")
@@ -197,20 +197,6 @@ def salt_info(smiles: str, add_lithium: bool = False) -> SaltInfo | None:
     return SaltInfo(Chem.MolToSmiles(mol), n_li, Descriptors.MolWt(mol))
 
 
-def _salt_amount_conversions(
-    molality: pd.Series, salt_mass: pd.Series, n_li: pd.Series, ru_mass: pd.Series
-) -> tuple[pd.Series, pd.Series]:
-    """wt% and EO:Li (repeat units per Li+) from molality (mol salt per kg polymer).
-
-    wt% = 100 b Ms / (1000 + b Ms); n = 1000 / (b n_Li M_ru). A salt with two Li+ halves n, which is why
-    this does not reuse ``chemistry.salt_amount`` (it assumes one Li+ per formula unit).
-    """
-    salt_g_per_kg = molality * salt_mass
-    wt_pct = 100.0 * salt_g_per_kg / (1000.0 + salt_g_per_kg)
-    eo_li = 1000.0 / (molality * n_li * ru_mass)
-    return wt_pct, eo_li
-
-
 def _blank_out_of_range(frame: pd.DataFrame, column: str, adjustments: dict[str, int], what: str) -> None:
     spec = COLUMN_BY_NAME[column]
     values = pd.to_numeric(frame[column], errors="coerce")
@@ -292,7 +278,7 @@ def harmonize_bradford2023(
     salt_smiles = salt.map(lambda s: s.smiles if isinstance(s, SaltInfo) else None)
     salt_mass = salt.map(lambda s: s.molar_mass if isinstance(s, SaltInfo) else np.nan).astype(float)
     ru_mass = polymer_smiles.map(lambda s: _repeat_unit_mass(s) if isinstance(s, str) else None).astype(float)
-    wt_pct, eo_li = _salt_amount_conversions(molality, salt_mass, n_li, ru_mass)
+    wt_pct, eo_li = molality_to_wt_pct(molality, salt_mass), molality_to_eo_li(molality, ru_mass, n_li)
 
     polymer_names = {s: _catalog_name(catalog, "polymer", s) for s in set(polymer_smiles.dropna())}
     salt_names = {s: _catalog_name(catalog, "salt", s) for s in set(salt_smiles.dropna())}
