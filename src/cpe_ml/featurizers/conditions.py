@@ -12,6 +12,8 @@ from cpe_ml.schema import ROOM_TEMPERATURE_C
 
 #: The VTF equation's ideal glass temperature sits roughly this far below the calorimetric Tg.
 VTF_T0_BELOW_TG_K = 50.0
+#: Smallest T - T0 used in the VTF term (K): keeps 1/(T - T0) finite at and below T0.
+MIN_T_MINUS_T0_K = 1.0
 
 
 class ConditionsFeaturizer(Featurizer):
@@ -21,7 +23,9 @@ class ConditionsFeaturizer(Featurizer):
         temperature_k, inverse_temperature_1000_k: Arrhenius scale;
         t_minus_tg_k: distance above the host's glass transition (stated or estimated Tg, see
             :mod:`cpe_ml.featurizers.glass_transition`; NaN only without a polymer);
-        vtf_inverse_t_minus_t0: 1 / (T - T0), NaN when T <= T0;
+        vtf_inverse_t_minus_t0: 1 / max(T - T0, 1 K): capped at 1 K^-1 at and below T0, so it stays
+            finite and falls monotonically with T (a NaN below T0 would send those temperatures down
+            XGBoost's missing-value branch, outside the monotone constraint);
         assumed_temperature: 1 when the row gave the temperature in words and 25 C was used.
 
     References:
@@ -49,5 +53,5 @@ class ConditionsFeaturizer(Featurizer):
         tg = per_distinct(frame, self.input_columns[2:], lambda key: host_glass_transition_c(*key, catalog)[:1], 1)[:, 0]
         over_tg = kelvin - (tg + 273.15)
         with np.errstate(divide="ignore", invalid="ignore"):
-            vtf = np.where(over_tg + VTF_T0_BELOW_TG_K > 0, 1.0 / (over_tg + VTF_T0_BELOW_TG_K), np.nan)
+            vtf = 1.0 / np.maximum(over_tg + VTF_T0_BELOW_TG_K, MIN_T_MINUS_T0_K)
             return np.column_stack([kelvin, 1000.0 / kelvin, over_tg, vtf, assumed])
