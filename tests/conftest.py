@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,18 @@ class TrainedModels:
     tracking_uri: str
     summary: TrainingSummary
     bundles: dict[str, ModelBundle]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_data_home(tmp_path_factory):
+    """Caches the package writes (fitted Tg estimator, downloads) go to a session tmp dir, not ~/.cache."""
+    previous = os.environ.get("CPE_ML_DATA_HOME")
+    os.environ["CPE_ML_DATA_HOME"] = str(tmp_path_factory.mktemp("data_home"))
+    yield
+    if previous is None:
+        os.environ.pop("CPE_ML_DATA_HOME", None)
+    else:
+        os.environ["CPE_ML_DATA_HOME"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,13 @@ from sklearn.model_selection import KFold
 
 from cpe_ml.catalog import load_catalog
 from cpe_ml.featurizers import ConditionsFeaturizer, FormulationFeaturizer, GlassTransitionFeaturizer
-from cpe_ml.featurizers.glass_transition import GlassTransitionEstimator, host_glass_transition_c, tg_reference
+from cpe_ml.featurizers.glass_transition import (
+    GlassTransitionEstimator,
+    estimator_cache_key,
+    host_glass_transition_c,
+    reference_estimator,
+    tg_reference,
+)
 from cpe_ml.validation import validate_formulations
 
 
@@ -68,3 +74,22 @@ def test_conditions_use_the_estimated_tg_for_polymers_without_a_stated_one():
     assert conditions[:, names.index("t_minus_tg_k")] == pytest.approx(30 - tg[:, 0])
     assert list(tg[:, 1]) == [0.0, 1.0]
     assert "glass_transition__tg_c" in FormulationFeaturizer(("glass_transition",)).fit(frame).get_feature_names_out()
+
+
+def test_fitted_estimator_is_cached_under_its_key_and_a_broken_cache_is_refit(tmp_path, monkeypatch):
+    monkeypatch.setenv("CPE_ML_DATA_HOME", str(tmp_path))
+    units = ["[*]CCO[Si](C)(C)O[*]", "[*]CC([*])c1ccccc1", "[*]CCOC(=O)O[*]"]
+    reference_estimator.cache_clear()
+    try:
+        fresh = reference_estimator()
+        cached = list(tmp_path.glob("tg_estimator-*.joblib"))
+        assert [p.name for p in cached] == [f"tg_estimator-{estimator_cache_key()}.joblib"]
+        reference_estimator.cache_clear()
+        loaded = reference_estimator()
+        assert loaded is not fresh and np.array_equal(loaded.predict(units), fresh.predict(units))
+        cached[0].write_bytes(b"not a pickle")
+        reference_estimator.cache_clear()
+        assert np.array_equal(reference_estimator().predict(units), fresh.predict(units))
+        assert cached[0].stat().st_size > 1000  # rewritten with a real fit
+    finally:
+        reference_estimator.cache_clear()

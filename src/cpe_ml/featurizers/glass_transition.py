@@ -21,10 +21,15 @@ and no electrolyte, so it cannot leak a held-out polymer's conductivity into a b
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import sys
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 
+import joblib
 import numpy as np
 import pandas as pd
 import xgboost as xgb
@@ -95,11 +100,47 @@ def _measured_tg_k() -> dict[str, float]:
     return table[table["canonical"] != ""].groupby("canonical")["tg_k"].mean().to_dict()
 
 
+def estimator_cache_key() -> str:
+    """Digest of everything the fitted reference estimator depends on: the table, the code that turns a
+    repeat unit into descriptors and fits, and the RDKit / XGBoost versions."""
+    from rdkit import __version__ as rdkit_version
+
+    from cpe_ml.chemistry import repeat_unit
+    from cpe_ml.featurizers import polymer, polymer_physics
+
+    digest = hashlib.sha256(f"{rdkit_version}|{xgb.__version__}".encode())
+    digest.update((resources.files("cpe_ml.catalog") / "data" / REFERENCE_FILE).read_bytes())
+    for module in (repeat_unit, polymer, polymer_physics, sys.modules[__name__]):
+        digest.update(Path(inspect.getsourcefile(module)).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @lru_cache(maxsize=1)
 def reference_estimator() -> GlassTransitionEstimator:
-    """The estimator fitted on the whole reference table (built on first need: ~3 s of RDKit descriptors)."""
+    """The estimator fitted on the whole reference table.
+
+    Fitting needs RDKit descriptors of ~310 polymers (~3 s), so the fitted estimator is cached in
+    ``$CPE_ML_DATA_HOME`` (default ``~/.cache/cpe-ml``) under :func:`estimator_cache_key`: any change to the
+    table, the descriptor code or the library versions makes a new key, so a stale fit is never read. An
+    unreadable or unwritable cache only costs the refit.
+    """
+    from cpe_ml.datasets._fetch import get_data_home
+    from cpe_ml.storage import atomic_dump
+
+    path = get_data_home() / f"tg_estimator-{estimator_cache_key()}.joblib"
+    try:
+        cached = joblib.load(path)
+        if isinstance(cached, GlassTransitionEstimator):
+            return cached
+    except Exception:  # missing, truncated or written by an incompatible library: refit below
+        pass
     measured = _measured_tg_k()
-    return GlassTransitionEstimator().fit(list(measured), list(measured.values()))
+    estimator = GlassTransitionEstimator().fit(list(measured), list(measured.values()))
+    try:
+        atomic_dump(estimator, path)
+    except OSError:  # read-only home: keep the in-memory fit
+        pass
+    return estimator
 
 
 @lru_cache(maxsize=65536)

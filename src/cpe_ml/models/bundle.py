@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from cpe_ml.models.domain import ApplicabilityDomain
 from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.models.targets import TARGETS, Target
 from cpe_ml.schema import SCHEMA_VERSION
+from cpe_ml.storage import atomic_dump
 
 BUNDLE_FORMAT = 1
 
@@ -57,17 +57,7 @@ def bundle_path(directory: str | os.PathLike, target_name: str) -> Path:
 
 def save_bundle(bundle: ModelBundle, directory: str | os.PathLike) -> Path:
     """Write to a temporary file in the same directory, then rename: an interrupted run never leaves a broken bundle."""
-    path = bundle_path(directory, bundle.target_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
-    try:
-        joblib.dump(bundle, temporary, compress=3)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return path
+    return atomic_dump(bundle, bundle_path(directory, bundle.target_name))
 
 
 def load_bundle(path: str | os.PathLike) -> ModelBundle:
