@@ -102,7 +102,8 @@ def promote_champion(registered_name: str, version: str, cv_mae: float, data_dig
     it stays, and the reason says so.
     """
     client = MlflowClient()
-    for key, value in (("cv_mae", f"{cv_mae:.6g}"), ("data_digest", data_digest), ("cv_protocol", protocol)):
+    # full precision: a rounded tag made a re-run with identical metrics "beat" its own champion
+    for key, value in (("cv_mae", repr(float(cv_mae))), ("data_digest", data_digest), ("cv_protocol", protocol)):
         client.set_model_version_tag(registered_name, version, key, value)
     try:
         current = client.get_model_version_by_alias(registered_name, CHAMPION)
