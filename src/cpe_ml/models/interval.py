@@ -71,7 +71,7 @@ class IntervalRegressor(RegressorMixin, BaseEstimator):
         return self
 
     def _calibration_margin(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None,
-                            sample_weight: np.ndarray | None = None) -> float:
+                            sample_weight: np.ndarray | None) -> float:
         n_groups = len(np.unique(groups)) if groups is not None else len(y)
         folds = min(self.calibration_folds, n_groups)
         if folds < 2:
