@@ -89,7 +89,7 @@ def test_tuning_searches_only_inside_training_folds(tmp_path, monkeypatch):
     from cpe_ml.models import tuning
 
     seen = []
-    monkeypatch.setattr(tuning, "tune_params", lambda X, y, groups, monotone, n_trials, seed=0: seen.append(len(y)) or {"max_depth": 3})
+    monkeypatch.setattr(tuning, "tune_params", lambda X, y, groups, make_estimator, n_trials, seed=0: seen.append(len(y)) or {"max_depth": 3})
     summary = train(_config(tmp_path, tune=2))
     n_rows = summary.results[0].n_rows
     assert len(seen) == 3 + 1  # one search per outer fold + one for the final model
@@ -99,12 +99,14 @@ def test_tuning_searches_only_inside_training_folds(tmp_path, monkeypatch):
 def test_optuna_search_returns_settings_within_the_small_data_space():
     import numpy as np
 
+    from cpe_ml.models.interval import IntervalRegressor
     from cpe_ml.models.tuning import tune_params
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(80, 5))
     y = X[:, 0] + 0.1 * rng.normal(size=80)
-    params = tune_params(X, y, np.repeat(np.arange(16), 5), {}, n_trials=2)
+    params = tune_params(X, y, np.repeat(np.arange(16), 5),
+                         lambda p: IntervalRegressor(params=p, calibration_folds=0), n_trials=2)
     assert 2 <= params["max_depth"] <= 6 and 0.02 <= params["learning_rate"] <= 0.2
 
 

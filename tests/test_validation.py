@@ -90,8 +90,8 @@ def test_skip_invalid_lists_skipped_rows_and_keeps_the_rest():
 
 def test_electrolyte_type_is_derived():
     rows = pd.DataFrame([
-        {**GOOD, "record_id": "spe", "filler": "none"},
-        {**GOOD, "record_id": "gpe", "filler": "none", "plasticizer": "EC+DMC", "plasticizer_wt_pct": "60"},
+        {**GOOD, "record_id": "spe", "filler": "none", "filler_loading_wt_pct": ""},
+        {**GOOD, "record_id": "gpe", "filler": "none", "filler_loading_wt_pct": "", "plasticizer": "EC+DMC", "plasticizer_wt_pct": "60"},
         {**GOOD, "record_id": "cpe"},
     ])
     clean, _ = validate_formulations(rows)
@@ -124,7 +124,10 @@ def test_molality_conversions_agree_with_the_eo_li_route_and_count_li_per_salt()
     assert molality_to_eo_li(molality, ru, li_per_salt=2) == pytest.approx(8.0)
 
 
-def test_unknown_column_close_to_a_schema_column_warns():
-    rows = pd.DataFrame([{**GOOD, "filler_loading_wt": "3"}])
-    _, report = validate_formulations(rows)
-    assert any("filler_loading_wt_pct" in w for w in report.warnings)
+def test_unknown_column_close_to_a_schema_column_is_an_error_and_an_extra_column_warns():
+    from cpe_ml.columns import ColumnError
+
+    with pytest.raises(ColumnError, match="did you mean 'filler_loading_wt_pct'"):
+        validate_formulations(pd.DataFrame([{**{k: v for k, v in GOOD.items() if k != "filler_loading_wt_pct"}, "filler_loading_wt": "3"}]))
+    _, report = validate_formulations(pd.DataFrame([{**GOOD, "batch": "B7"}]))
+    assert any("'batch'" in w and "extra column" in w for w in report.warnings)

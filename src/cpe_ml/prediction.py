@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from cpe_ml.featurizers.base import per_distinct_rows
+from cpe_ml.io import neutralize_formulas
 from cpe_ml.models.bundle import ModelBundle
 from cpe_ml.schema import COLUMN_BY_NAME
 from cpe_ml.validation import DistinctFormulations, ValidationReport, validate_distinct
@@ -60,14 +61,18 @@ def expand_temperatures(frame: pd.DataFrame, temperatures: Sequence[float]) -> p
     return repeated
 
 
-def fill_conditions(clean: pd.DataFrame) -> tuple[pd.DataFrame, list[list[str]]]:
-    """Conditions a candidate may omit get a stated default, and the row says so."""
+def fill_conditions(clean: pd.DataFrame, default_temperature_c: float = DEFAULT_TEMPERATURE_C) -> tuple[pd.DataFrame, list[list[str]]]:
+    """Conditions a candidate may omit get a stated default, and the row says so.
+
+    Models that read the temperature only see rows without one when the caller stated a default
+    (validation refuses them otherwise, see :func:`validate_candidates`).
+    """
     notes: list[list[str]] = [[] for _ in range(len(clean))]
     clean = clean.copy()
     no_temperature = clean["temperature_c"].isna() & (clean["assumed_temperature"] != 1)
     for row in np.flatnonzero(no_temperature.to_numpy()):
-        notes[row].append(f"temperature not given: predicted at {DEFAULT_TEMPERATURE_C:g} C")
-    clean.loc[no_temperature, "temperature_c"] = DEFAULT_TEMPERATURE_C
+        notes[row].append(f"temperature not given: predicted at {default_temperature_c:g} C")
+    clean.loc[no_temperature, "temperature_c"] = default_temperature_c
     no_cycles = clean["retention_cycles"].isna()
     clean["_retention_cycles_assumed"] = no_cycles
     clean.loc[no_cycles, "retention_cycles"] = DEFAULT_RETENTION_CYCLES
@@ -89,6 +94,8 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
     """
     X = bundle.featurizer.transform(clean).astype(np.float32)
     band = bundle.model.predict_interval(X) if len(X) else np.empty((0, 3))  # empty: all rows skipped / empty partition
+    if bundle.target.fade_scale:  # log10 cumulative fade -> retention %, within 0-100 %
+        band = bundle.target.interval_from_model_scale(band)
     name = bundle.target_name
     out = pd.DataFrame({f"pred_{name}": band[:, 1], f"pred_{name}_lo": band[:, 0], f"pred_{name}_hi": band[:, 2]})
     if bundle.target.log_scale:
@@ -96,6 +103,12 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
         out[f"pred_{unit}"] = 10 ** band[:, 1]
         out[f"pred_{unit}_lo"] = 10 ** band[:, 0]
         out[f"pred_{unit}_hi"] = 10 ** band[:, 2]
+    if bundle.target.temperature_law:
+        # The fitted temperature law per row: log10 sigma(T) = log10 A - B / d(T - T0) (cpe_ml.models.arrhenius).
+        law = bundle.model.parameters(X) if len(X) else {k: np.empty(0) for k in ("log10_prefactor", "pseudo_activation_k", "t0_k")}
+        out["pred_log10_prefactor"] = law["log10_prefactor"]
+        out["pred_pseudo_activation_k"] = law["pseudo_activation_k"]
+        out["pred_t0_k"] = law["t0_k"]
     if assess:
         flags, confidence, _ = bundle.domain.assess(X, clean) if len(X) else ([], np.empty(0, dtype=object), None)
         if name == "retention":
@@ -141,16 +154,23 @@ def _check_temperatures(temperatures: Sequence[float]) -> None:
         raise ValueError(f"temperatures {outside} C outside the possible range {column.low:g}..{column.high:g} C")
 
 
-def validate_candidates(frame: pd.DataFrame, temperatures: Sequence[float] | None = None, skip_invalid: bool = False) -> DistinctFormulations:
+def needs_temperature(bundles: dict[str, ModelBundle]) -> bool:
+    """True when some model reads the measurement temperature (a candidate must then state one)."""
+    return any("temperature_c" in bundle.featurizer.input_columns() for bundle in bundles.values())
+
+
+def validate_candidates(frame: pd.DataFrame, temperatures: Sequence[float] | None = None, skip_invalid: bool = False,
+                        require_temperature: bool = False) -> DistinctFormulations:
     """Validate candidate rows as :func:`predict_formulations` does (row numbers refer to ``frame``).
 
-    With ``temperatures`` the row's own temperature is not used, so it is not checked either.
+    A candidate must name a polymer and a lithium source, and with ``require_temperature`` a
+    temperature. With ``temperatures`` the row's own temperature is not used, so it is not checked either.
     """
     text = _as_text(frame.reset_index(drop=True))
     if temperatures:
         _check_temperatures(temperatures)
         text = text.assign(temperature_c=float(temperatures[0]), temperature_text="")
-    return validate_distinct(text, skip_invalid=skip_invalid)
+    return validate_distinct(text, skip_invalid=skip_invalid, candidates=True, require_temperature=require_temperature)
 
 
 def predict_formulations(
@@ -160,6 +180,7 @@ def predict_formulations(
     skip_invalid: bool = False,
     explain: bool = True,
     assess: bool = True,
+    default_temperature_c: float | None = None,
 ) -> PredictionResult:
     """Validate ``frame`` and predict every target in ``bundles``.
 
@@ -167,15 +188,18 @@ def predict_formulations(
     are left out of ``predictions`` and listed with their reasons in ``skipped``. With ``temperatures``
     every row is predicted at each of them (row-major); validation then refers to the input rows.
     ``explain=False`` / ``assess=False`` leave out the explanations / applicability-domain flags.
+    A row without a temperature is invalid for a model that reads it, unless ``default_temperature_c`` is given.
     """
     raw = frame.reset_index(drop=True)
-    valid = validate_candidates(raw, temperatures, skip_invalid)
+    if default_temperature_c is not None:
+        _check_temperatures([default_temperature_c])
+    valid = validate_candidates(raw, temperatures, skip_invalid, needs_temperature(bundles) and default_temperature_c is None)
     clean, rows = valid.clean, valid.codes
     kept = raw if len(valid.kept) == len(raw) else raw.iloc[valid.kept].reset_index(drop=True)
     if temperatures:
         clean, kept = expand_temperatures(clean, temperatures), expand_temperatures(kept, temperatures)
         rows = (rows[:, None] * len(temperatures) + np.arange(len(temperatures))).reshape(-1)
-    clean, notes = fill_conditions(clean)
+    clean, notes = fill_conditions(clean, DEFAULT_TEMPERATURE_C if default_temperature_c is None else default_temperature_c)
     clean["_note"] = ["; ".join(n) for n in notes]
     columns = list(dict.fromkeys(c for b in bundles.values() for c in b.featurizer.input_columns()))
     columns += [c for c in ("filler", "plasticizer", "salt", "polymer", "salt_canonical_smiles", "_retention_cycles_assumed", "_note") if c not in columns]
@@ -200,20 +224,23 @@ def rank_predictions(predictions: pd.DataFrame, by: str = "pred_conductivity") -
 def _arrow_column(values: pd.Series):
     """One column as an Arrow array; object text is converted once per distinct Python object.
 
+    Text that a spreadsheet would run as a formula gets a leading ``'`` (:func:`cpe_ml.io.neutralize_formulas`).
+
     Broadcast prediction columns repeat a few hundred flag texts a million times; grouping them by
     object identity (not by content, which would hash every long text) makes the conversion cheap.
     """
     import pyarrow as pa
 
     if values.dtype != object:
-        return pa.Array.from_pandas(values if pd.api.types.is_numeric_dtype(values) else values.astype("string"))
+        return pa.Array.from_pandas(values if pd.api.types.is_numeric_dtype(values) else neutralize_formulas(values).astype("string"))
     objects = values.to_numpy()
     codes, ids = pd.factorize(np.fromiter(map(id, objects), dtype=np.int64, count=len(objects)))
     if len(ids) > len(objects) // 2 or not len(objects):
-        return pa.array(values.astype("string"), type=pa.string())
+        return pa.array(neutralize_formulas(values).astype("string"), type=pa.string())
     running = np.maximum.accumulate(codes)  # factorize numbers objects in order of first appearance
     first = np.flatnonzero(np.r_[True, running[1:] > running[:-1]])
-    return pa.array(pd.Series(objects[first], dtype=object).astype("string"), type=pa.string()).take(pa.array(codes))
+    distinct = neutralize_formulas(pd.Series(objects[first], dtype=object))
+    return pa.array(distinct.astype("string"), type=pa.string()).take(pa.array(codes))
 
 
 def _csv(frame: pd.DataFrame, header: bool):

@@ -36,6 +36,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("polymer_smiles", "str", "formulation", "Repeat-unit SMILES for a polymer not in the catalog."),
     Column("polymer_mw_g_mol", "float", "formulation", "Polymer molecular weight in g/mol.", 1.0, 1e8),
     Column("polymer2", "str", "formulation", "Second polymer of a blend or copolymer (catalog name)."),
+    Column("polymer2_smiles", "str", "formulation", "Repeat-unit SMILES of polymer2 when it is not in the catalog."),
     Column("polymer2_wt_pct", "float", "formulation", "Share of polymer2 in the polymer phase, wt%.", 0.0, 100.0),
     Column("salt", "str", "formulation", "Lithium salt: catalog name or alias (e.g. LiTFSI)."),
     Column("salt_smiles", "str", "formulation", "Salt SMILES for a salt not in the catalog."),
@@ -48,6 +49,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("filler_morphology", "str", "formulation", "particle, nanoparticle, nanowire, nanofiber, nanosheet, ..."),
     Column("filler_size_nm", "float", "formulation", "Characteristic filler size (diameter/thickness), nm.", 0.0, 1e7),
     Column("plasticizer", "str", "formulation", "Plasticizer(s): catalog names joined by '+' (e.g. SN, EC+DMC)."),
+    Column("plasticizer_smiles", "str", "formulation", "Plasticizers not in the catalog: SMILES, molecules joined by '.'."),
     Column("plasticizer_wt_pct", "float", "formulation", "Plasticizer mass share of the electrolyte, wt%.", 0.0, 100.0),
     Column("process", "str", "formulation", "Process steps joined by '+' (e.g. solution_casting+hot_pressing)."),
     Column("electrolyte_type", "str", "formulation", "spe, cpe or gpe; derived when absent."),
@@ -60,6 +62,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("cathode", "str", "condition", "Cathode of the cycling test (LFP, NCM811, LCO, ...)."),
     Column("c_rate", "float", "condition", "C-rate of the cycling test.", 0.0, 100.0),
     Column("cycling_temperature_c", "float", "condition", "Temperature of the cycling test, C.", -50.0, 250.0),
+    Column("cutoff_voltage_v", "float", "condition", "Upper cut-off voltage of the cycling test, V vs Li/Li+.", 1.0, 6.0),
+    Column("lsv_scan_rate_mv_s", "float", "condition", "Scan rate of the LSV that gave voltage_window_v, mV/s.", 0.0, 1000.0),
+    Column("lsv_working_electrode", "str", "condition", "Working electrode of that LSV: stainless_steel, platinum, carbon, aluminium, ..."),
+    Column("lsv_cutoff_current_ua_cm2", "float", "condition", "Current density taken as the onset of that LSV, uA/cm2.", 0.0, 1e5),
+    Column("conductivity_s_cm_qualifier", "str", "provenance", "How conductivity_s_cm was stated: exact (blank), lower_bound, upper_bound, approximate."),
+    Column("voltage_window_v_qualifier", "str", "provenance", "How voltage_window_v was stated: exact (blank), lower_bound ('>4.6 V'), upper_bound, approximate."),
+    Column("retention_pct_qualifier", "str", "provenance", "How retention_pct was stated: exact (blank), lower_bound ('over 90%'), upper_bound, approximate."),
+    Column("source_quality", "str", "provenance", "primary (blank: the paper's own text) or secondary (an aggregator's summary of it)."),
     Column("notes", "str", "provenance", "Free text."),
 )
 
@@ -74,6 +84,7 @@ DERIVED_COLUMNS: tuple[Column, ...] = (
     Column("polymer2_canonical_smiles", "str", "derived", "Canonical repeat unit of polymer2."),
     Column("salt_canonical_smiles", "str", "derived", "Canonical SMILES of the salt."),
     Column("assumed_temperature", "float", "derived", "1 when temperature_c was filled from temperature_text."),
+    Column("cathode_class", "str", "derived", "Cathode family from the free-text cathode: lfp, ncm_high_ni, ncm, lco, nca, lmo, sulfur, other."),
 )
 
 PROCESS_STEPS: tuple[str, ...] = (
@@ -107,6 +118,25 @@ FILLER_MORPHOLOGIES: tuple[str, ...] = (
 )
 
 ELECTROLYTE_TYPES: tuple[str, ...] = ("spe", "cpe", "gpe")
+
+#: How a measured value was stated. A bound (">4.6 V") or an approximation ("~10^-4") is not an exact value:
+#: training must not fit it as one. Blank means exact.
+VALUE_QUALIFIERS: tuple[str, ...] = ("exact", "lower_bound", "upper_bound", "approximate")
+#: Target column -> the column that qualifies it.
+QUALIFIED_TARGET_COLUMNS: dict[str, str] = {
+    "conductivity_s_cm": "conductivity_s_cm_qualifier",
+    "voltage_window_v": "voltage_window_v_qualifier",
+    "retention_pct": "retention_pct_qualifier",
+}
+
+
+def is_exact(qualifier: str) -> bool:
+    """True for a value stated as a number (blank or 'exact'); bounds and approximations are not."""
+    return str(qualifier or "").strip().lower() in ("", "exact")
+
+
+#: Whether the excerpt is the paper's own text (primary) or an aggregator's summary (secondary). Blank means primary.
+SOURCE_QUALITIES: tuple[str, ...] = ("primary", "secondary")
 
 #: Words that mean "about 25 C" in papers; the training code decides how to use them.
 ROOM_TEMPERATURE_WORDS: tuple[str, ...] = ("room temperature", "rt", "ambient", "ambient temperature", "r.t.")

@@ -28,6 +28,9 @@ from cpe_ml.validation import FormulationValidationError
 #: Component columns whose amount (and morphology) columns are only crossed with a real component.
 COMPONENTS = {"filler": ("filler_loading_wt_pct", "filler_morphology"), "plasticizer": ("plasticizer_wt_pct", None)}
 NO_COMPONENT = ("", "none")
+#: Largest space (formulations x temperatures) screened in one run: the feasible rows stay in memory,
+#: ~1 kB each with their texts, so this bounds a run to a few GB at worst (1,000,000 take ~25 s, benchmarks/).
+MAX_SCREEN_CANDIDATES = 5_000_000
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_][\w]*)\s*(>=|<=)\s*([-+0-9.eE]+)\s*$")
 
 
@@ -74,12 +77,19 @@ class ScreenSpec:
     @classmethod
     def from_dict(cls, data: dict) -> ScreenSpec:
         known = {"space", "temperature_c", "fixed", "constraints", "maximize", "minimize", "top", "name"}
+        if not isinstance(data, dict):
+            raise ValueError(f"screen spec: the file must be a mapping of {sorted(known)}, not a {type(data).__name__}; see data/examples/screen.yaml")
         unknown = sorted(set(data) - known)
         if unknown:
             raise ValueError(f"screen spec: unknown key(s) {unknown}; use {sorted(known)}")
         if not data.get("space"):
             raise ValueError("screen spec: 'space' is missing (column -> list of values)")
         temperatures = data.get("temperature_c", [25.0])
+        for t in temperatures if isinstance(temperatures, list) else [temperatures]:
+            if isinstance(t, bool) or not isinstance(t, int | float):
+                raise ValueError(f"screen spec: temperature_c {t!r} is not a number; write temperatures in C, e.g. [25, 60]")
+        if isinstance(data.get("top", 1000), bool) or not isinstance(data.get("top", 1000), int):
+            raise ValueError(f"screen spec: top {data.get('top')!r} is not a whole number")
         spec = cls(
             space={k: v if isinstance(v, list) else [v] for k, v in data["space"].items()},
             temperatures=[float(t) for t in (temperatures if isinstance(temperatures, list) else [temperatures])],
@@ -120,6 +130,12 @@ class ScreenSpec:
                 raise ValueError(f"screen spec: '{amount}' in space needs '{component}' in space too")
         if any(not values for values in self.space.values()):
             raise ValueError("screen spec: every space column needs at least one value")
+        if self.top < 1:
+            raise ValueError(f"screen spec: top = {self.top}; give how many ranked candidates to keep (1 or more)")
+        candidates = space_size(self) * len(self.temperatures)
+        if candidates > MAX_SCREEN_CANDIDATES:
+            raise ValueError(f"screen spec: {candidates:,} candidates is above the limit of {MAX_SCREEN_CANDIDATES:,} "
+                             "(feasible rows are kept in memory); narrow the space or split it into several specs")
 
 
 def _component_axis(spec: ScreenSpec, component: str) -> pd.DataFrame:

@@ -66,19 +66,68 @@ class FormulationModel(mlflow.pyfunc.PythonModel):
         self.bundle = load_bundle(context.artifacts["bundle"])
 
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+        """Predictions for valid rows; any invalid row refuses the request with every problem named
+        (HTTP 400 from ``mlflow models serve``, message without a stack trace)."""
         from cpe_ml.prediction import predict_formulations
 
-        frame = pd.DataFrame(model_input)
-        result = predict_formulations(frame, {self.bundle.target_name: self.bundle}, explain=False)
+        frame = serving_frame(model_input)
+        try:
+            result = predict_formulations(frame, {self.bundle.target_name: self.bundle}, explain=False)
+        except ValueError as err:  # invalid rows, column errors: the client's to fix
+            raise MlflowException.invalid_parameter_value(str(err)) from None
         added = [c for c in result.predictions.columns if c not in frame.columns]
         return result.predictions[added].reset_index(drop=True)
 
 
+#: Rows per request the served model accepts (env ``CPE_ML_SERVING_MAX_ROWS``); larger batches: ``cpe-ml predict``.
+SERVING_MAX_ROWS = 10_000
+
+
+def serving_frame(model_input) -> pd.DataFrame:
+    """The request rows as a frame, or MlflowException (HTTP 400): no rows, too many, empty rows, unknown keys."""
+    import difflib
+    import os
+
+    from cpe_ml.io import TableReadError, records_frame
+    from cpe_ml.schema import COLUMN_BY_NAME
+
+    try:
+        frame = records_frame(model_input, "request") if isinstance(model_input, list | dict) else pd.DataFrame(model_input)
+    except TableReadError as err:
+        raise MlflowException.invalid_parameter_value(str(err)) from None
+    limit = int(os.environ.get("CPE_ML_SERVING_MAX_ROWS", SERVING_MAX_ROWS))
+    if not len(frame) or not len(frame.columns):
+        raise MlflowException.invalid_parameter_value("request: no rows; send dataframe_records like "
+                                                      '[{"polymer": "PEO", "salt": "LiTFSI", "salt_eo_li_ratio": 16, "temperature_c": 60}]')
+    if len(frame) > limit:
+        raise MlflowException.invalid_parameter_value(f"request: {len(frame):,} rows, above the limit of {limit:,} per request "
+                                                      "(CPE_ML_SERVING_MAX_ROWS); split it or use cpe-ml predict")
+    unknown = [str(c) for c in frame.columns if c not in COLUMN_BY_NAME]
+    if unknown:
+        hints = [f"{c!r}" + "".join(f" (did you mean {m!r}?)" for m in difflib.get_close_matches(c.lower(), list(COLUMN_BY_NAME), n=1, cutoff=0.75))
+                 for c in unknown]
+        raise MlflowException.invalid_parameter_value(f"request: unknown key(s) {', '.join(hints)}; keys are schema columns (README)")
+    blank = frame.astype(object).where(frame.notna(), "").astype(str).apply(lambda c: c.str.strip().eq("")).all(axis=1)
+    if blank.any():
+        rows = ", ".join(str(i + 1) for i in blank.to_numpy().nonzero()[0][:10])
+        raise MlflowException.invalid_parameter_value(f"request: row(s) {rows} are empty; every row needs a polymer, a salt and a temperature")
+    return frame
+
+
 def log_pyfunc_model(bundle_file: Path, input_example: pd.DataFrame, registered_name: str | None) -> str | None:
     """Log the bundle as a pyfunc model (signature from a real example); returns the registered version."""
+    from cpe_ml.prediction import needs_temperature, validate_candidates
+
     model = FormulationModel()
     context = type("Context", (), {"artifacts": {"bundle": str(bundle_file)}})()
     model.load_context(context)
+    # training rows may omit what a prediction request must state (salt, temperature): show servable rows only
+    servable = validate_candidates(input_example, skip_invalid=True,
+                                   require_temperature=needs_temperature({model.bundle.target_name: model.bundle})).kept
+    if not len(servable):
+        raise ValueError("no training row of this target is a complete prediction request (polymer, salt, temperature) "
+                         "to serve as the model's input example")
+    input_example = input_example.iloc[servable[:3]].reset_index(drop=True)
     output = model.predict(context, input_example)
     info = mlflow.pyfunc.log_model(
         name="model",

@@ -19,7 +19,7 @@ import pandas as pd
 
 from cpe_ml import tracking
 from cpe_ml.catalog import load_catalog
-from cpe_ml.datasets import DEFAULT_DATA_PATH
+from cpe_ml.datasets import DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH
 from cpe_ml.evaluation import plots
 from cpe_ml.evaluation.cv import CVResult, cross_validate, cv_groups
 from cpe_ml.featurizers.formulation import FormulationFeaturizer
@@ -31,12 +31,16 @@ from cpe_ml.validation import ValidationReport, read_formulations, validate_form
 
 Progress = Callable[[str, int, int], None]
 
+#: What ``python train.py`` learns from: the curated composite rows (every target) and the shipped
+#: harmonized public conductivity tables (Bradford 2023, Hatakeyama 2022), which carry the host physics.
+DEFAULT_TRAINING_DATA: tuple[Path, ...] = (DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH)
+
 
 @dataclass
 class TrainConfig:
     """Everything a training run depends on (logged as MLflow params)."""
 
-    data: list[Path] = field(default_factory=lambda: [DEFAULT_DATA_PATH])
+    data: list[Path] = field(default_factory=lambda: list(DEFAULT_TRAINING_DATA))
     with_public: list[str] = field(default_factory=list)
     public_data_dir: Path | None = None
     targets: list[str] = field(default_factory=lambda: list(TARGETS))
@@ -69,6 +73,10 @@ class TargetResult:
     def beats_polymer_mean(self) -> bool:
         return self.cv.beats_polymer_mean
 
+    @property
+    def beats_best_baseline(self) -> bool:
+        return self.cv.beats_best_baseline
+
 
 @dataclass
 class TrainingSummary:
@@ -99,6 +107,8 @@ def load_training_frame(config: TrainConfig) -> tuple[pd.DataFrame, ValidationRe
     if config.with_public:
         from cpe_ml.datasets.public import load_public
 
+        # A table loaded from upstream replaces its shipped copy (never the same rows twice).
+        frames = [f.loc[~f["dataset"].isin(config.with_public)] for f in frames]
         public = load_public(config.with_public, data_dir=config.public_data_dir)
         frames.append(public.astype(object).where(public.notna(), ""))
     raw = pd.concat(frames, ignore_index=True).astype(object)
@@ -112,15 +122,16 @@ def _data_source(config: TrainConfig) -> str:
 
 
 def _make_model(target: Target, names: list[str], config: TrainConfig) -> Callable[..., IntervalRegressor]:
-    monotone = {names.index(f): sign for f, sign in target.monotone.items() if f in names}
-
     def make(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None) -> IntervalRegressor:
-        params = {**target.params, **(config.xgb_params or {})}
+        params = dict(config.xgb_params or {})
         if config.tune:
             from cpe_ml.models.tuning import tune_params
 
-            params = {**params, **tune_params(X, y, groups, monotone, config.tune, config.seed)}
-        return IntervalRegressor(monotone=monotone, params=params, random_state=config.seed)
+            def candidate(trial_params: dict) -> IntervalRegressor:
+                return target.estimator(names, {**params, **trial_params}, config.seed, calibration_folds=0)
+
+            params = {**params, **tune_params(X, y, groups, candidate, config.tune, config.seed)}
+        return target.estimator(names, params, random_state=config.seed, calibration_folds=0)
 
     return make
 
@@ -145,28 +156,68 @@ def _log_plots(target: Target, cv: CVResult, model: IntervalRegressor, featurize
                               "filler loading (wt%)", target.label, directory / "dependence_filler_loading.png")
 
 
+def _subset_metrics(rows: pd.DataFrame, cv: CVResult) -> dict[str, dict[str, float]]:
+    """CV metrics on the curated rows (not from a public table) and on those with a filler: the composite
+    electrolytes a user asks about, scored apart from thousands of public filler-free rows."""
+    from cpe_ml.datasets.registry import PUBLIC_NAMES
+    from cpe_ml.evaluation.metrics import regression_metrics
+
+    if "dataset" not in rows or not rows["dataset"].isin(PUBLIC_NAMES).any():
+        return {}
+    by_id = rows.set_index("record_id")
+    part = cv.predictions.join(by_id[["dataset", "filler"]], on="record_id")
+    curated = ~part["dataset"].isin(PUBLIC_NAMES)
+    filled = curated & part["filler"].fillna("").astype(str).str.strip().str.lower().ne("none") & part["filler"].fillna("").astype(str).str.strip().ne("")
+    return {name: {**regression_metrics(part.loc[mask, "y"], part.loc[mask, "pred"]), "n": float(mask.sum())}
+            for name, mask in (("curated", curated), ("curated_filler", filled)) if mask.sum() > 2}
+
+
 def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, digest: str, progress: Progress | None) -> TargetResult:
     """CV, final fit, bundle, MLflow child run for one target (caller holds the parent run)."""
     rows = frame.loc[target.rows(frame)].reset_index(drop=True)
-    featurizer = FormulationFeaturizer(target.blocks, config.fingerprint_bits).fit(rows)
+    y = target.to_model_scale(rows[target.column])
+    effect = None
+    if "filler_effect" in target.blocks:
+        from cpe_ml.models.filler_effect import FillerEffectModel
+
+        # Learned on within-paper contrasts only, so source offsets cancel; applied to every filler class.
+        effect = FillerEffectModel(all_classes=True).fit(rows, y)
+    featurizer = FormulationFeaturizer(target.blocks, config.fingerprint_bits, filler_effect=effect).fit(rows)
     names = list(featurizer.get_feature_names_out())
     X = featurizer.transform(rows).astype(np.float32)
-    y = target.to_model_scale(rows[target.column])
     groups = cv_groups(rows, config.cv)
     polymers = rows["polymer_canonical_smiles"].where(rows["polymer_canonical_smiles"].ne(""), rows["polymer"]).to_numpy()
+    weights = target.row_weights(rows, polymers)
     make = _make_model(target, names, config)
     cv = cross_validate(X, y, groups, polymers, rows["record_id"].to_numpy(), make, config.folds, config.seed,
-                        on_fold=(lambda i, n: progress(f"{target.name}: CV fold", i, n)) if progress else None)
-    model = make(X, y, groups).fit(X, y, groups)
+                        on_fold=(lambda i, n: progress(f"{target.name}: CV fold", i, n)) if progress else None,
+                        sample_weight=weights,
+                        # retention: scored in % (the model fits log cumulative fade), beside %-scale baselines
+                        to_target=(lambda values, _rows: target.from_model_scale(values)) if target.fade_scale else None,
+                        y_target=rows[target.column].to_numpy(dtype=float) if target.fade_scale else None)
+    if progress:
+        progress(f"{target.name}: final fit", 0, 1)
+    model = make(X, y, groups).fit(X, y, groups, sample_weight=weights)
+    model.margin_ = cv.margin
+    cv.extra.update(_subset_metrics(rows, cv))
+    if target.temperature_law and rows["dataset"].eq("bradford2023").any():
+        from cpe_ml.datasets.bradford2023 import source_noise_floor
+
+        # The same formulation reported by different sources (Mw as the stand-in) scatters this much.
+        spread, n_groups = source_noise_floor(rows.loc[rows["dataset"].eq("bradford2023")])
+        cv.extra["noise_floor"] = {"sd": spread, "n_groups": float(n_groups)}
     domain = ApplicabilityDomain(random_state=config.seed).fit(X, rows, names)
     bundle = ModelBundle(target.name, model, featurizer, domain, digest, config.cv, cv.metrics["model"], len(rows))
     bundle_file = save_bundle(bundle, config.models_dir)
     with mlflow.start_run(run_name=target.name, nested=True) as run:
         mlflow.set_tags({"target": target.name, "data_digest": digest, "cv_protocol": config.cv})
         mlflow.log_params({"n_rows": len(rows), "n_features": len(names), "n_groups": len(np.unique(groups)) if groups is not None else len(rows),
-                           "monotone": ",".join(f"{k}:{v}" for k, v in target.monotone.items()) or "none",
-                           "calibration_margin": round(model.margin_, 4), **{f"xgb_{k}": v for k, v in model.model_.get_params().items()
+                           "temperature_model": "VTF readout" if target.temperature_law else
+                           (",".join(f"monotone {k}:{v}" for k, v in target.monotone.items()) or "trees"),
+                           "calibration_margin": round(model.margin_, 4), **{f"xgb_{k}": v for k, v in model.settings().items()
                                                                            if k in ("n_estimators", "learning_rate", "max_depth", "min_child_weight", "subsample", "colsample_bytree", "reg_lambda")}})
+        for scope, values in cv.extra.items():
+            mlflow.log_metrics({f"cv_{scope}_{metric}": v for metric, v in values.items() if np.isfinite(v)})
         for scope, values in cv.metrics.items():
             mlflow.log_metrics({f"cv_{metric}" if scope == "model" else f"{scope}_{metric}": v for metric, v in values.items() if np.isfinite(v)})
         for record in cv.fold_metrics.to_dict("records"):

@@ -17,9 +17,14 @@ import pandas as pd
 
 from cpe_ml.catalog import Catalog, load_catalog
 from cpe_ml.catalog.catalog import NO_FILLER_WORDS, canonical_smiles, normalize_name
+from cpe_ml.chemistry.cathode import cathode_class
+from cpe_ml.chemistry.effective_medium import DEFAULT_LOADING_WT_PCT, filler_absent
 from cpe_ml.chemistry.repeat_unit import RepeatUnitError, canonical_repeat_unit
 from cpe_ml.chemistry.salt_amount import complete_salt_amount, repeat_unit_molar_mass, salt_molar_mass
+from cpe_ml.columns import check_columns
+from cpe_ml.consistency import check_candidate_rows, check_contradictions, check_limits, conflicting_duplicates
 from cpe_ml.featurizers.base import per_distinct_rows
+from cpe_ml.io import read_formulations  # noqa: F401  (re-exported: reading lives in cpe_ml.io)
 from cpe_ml.schema import (
     COLUMN_BY_NAME,
     COLUMNS,
@@ -28,8 +33,11 @@ from cpe_ml.schema import (
     GEL_PLASTICIZER_WT_PCT,
     NUMERIC_COLUMNS,
     PROCESS_STEPS,
+    QUALIFIED_TARGET_COLUMNS,
     ROOM_TEMPERATURE_WORDS,
+    SOURCE_QUALITIES,
     TEXT_COLUMNS,
+    VALUE_QUALIFIERS,
 )
 
 
@@ -201,10 +209,16 @@ def _check_vocabulary(frame: pd.DataFrame, out: _Collector) -> None:
     out.add(~kind.isin(("", *ELECTROLYTE_TYPES)), "electrolyte_type", "use spe, cpe or gpe (or leave empty to derive it)")
     frame["electrolyte_type"] = kind
 
+    for column, allowed in [*((q, VALUE_QUALIFIERS) for q in QUALIFIED_TARGET_COLUMNS.values()), ("source_quality", SOURCE_QUALITIES)]:
+        words = _text(frame[column]).str.lower()
+        out.add(~words.isin(("", *allowed)), column,
+                lambda v, allowed=allowed: f"unknown value.{_suggest(allowed, v)} Use one of {', '.join(allowed)} (blank means {allowed[0]}).")
+        frame[column] = words
+
 
 def _check_smiles(frame: pd.DataFrame, out: _Collector, catalog: Catalog) -> None:
     """Canonical structures: from the SMILES column when given, else from the catalog entry."""
-    for name_col, smiles_col, kind in (("polymer", "polymer_smiles", "polymer"), ("polymer2", None, "polymer"), ("salt", "salt_smiles", "salt")):
+    for name_col, smiles_col, kind in (("polymer", "polymer_smiles", "polymer"), ("polymer2", "polymer2_smiles", "polymer"), ("salt", "salt_smiles", "salt")):
         by_name = catalog.canonical_smiles_by_name(kind)
         canonical = _text(frame[name_col]).map(lambda n: by_name.get(n) or "")
         if smiles_col:
@@ -230,6 +244,15 @@ def _check_smiles(frame: pd.DataFrame, out: _Collector, catalog: Catalog) -> Non
         frame[f"{name_col}_canonical_smiles"] = canonical
 
 
+def _check_plasticizer_smiles(frame: pd.DataFrame, out: _Collector) -> None:
+    """Plasticizers outside the catalog, as SMILES ('.' between molecules): parsed and canonicalized."""
+    smiles = _text(frame["plasticizer_smiles"])
+    parsed = {value: canonical_smiles(value) for value in smiles.unique() if value}
+    out.add(smiles.map(lambda v: bool(v) and parsed[v] is None), "plasticizer_smiles",
+            "RDKit cannot parse this SMILES; check brackets, charges and ring closures (join molecules with '.')")
+    frame["plasticizer_smiles"] = smiles.map(lambda v: parsed.get(v) or v)
+
+
 def _check_conditions(frame: pd.DataFrame, out: _Collector) -> None:
     words = _text(frame["temperature_text"]).str.lower()
     known_words = words.isin(ROOM_TEMPERATURE_WORDS)
@@ -243,10 +266,23 @@ def _check_conditions(frame: pd.DataFrame, out: _Collector) -> None:
 
 
 def _derive_electrolyte_type(frame: pd.DataFrame) -> None:
-    has_filler = ~_text(frame["filler"]).isin(("", "none"))
-    plasticized = _text(frame["plasticizer"]).ne("") & ~(frame["plasticizer_wt_pct"] < GEL_PLASTICIZER_WT_PCT)
+    has_filler = ~filler_absent(frame["filler"], frame["filler_loading_wt_pct"], frame["filler_loading_vol_pct"])  # zero is none
+    named = _text(frame["plasticizer"]).ne("") | _text(frame["plasticizer_smiles"]).ne("")
+    plasticized = named & ~(frame["plasticizer_wt_pct"] < GEL_PLASTICIZER_WT_PCT)
     derived = np.where(has_filler, "cpe", np.where(plasticized, "gpe", "spe"))
     frame["electrolyte_type"] = frame["electrolyte_type"].where(frame["electrolyte_type"].ne(""), derived)
+
+
+def _filler_loading_warnings(clean: pd.DataFrame, codes: np.ndarray, kept: np.ndarray) -> list[str]:
+    """A named filler without any loading is featurized at the class-default loading: say so."""
+    named = ~filler_absent(clean["filler"], clean["filler_loading_wt_pct"], clean["filler_loading_vol_pct"])
+    missing = named & clean["filler_loading_wt_pct"].isna() & clean["filler_loading_vol_pct"].isna()
+    rows = kept[missing.to_numpy()[codes]] + 1
+    if not len(rows):
+        return []
+    shown = ", ".join(map(str, rows[:10])) + (" ..." if len(rows) > 10 else "")
+    return [f"{len(rows)} row(s) name a filler without filler_loading_wt_pct or filler_loading_vol_pct (rows {shown}); "
+            f"the composite features use the class-default loading {DEFAULT_LOADING_WT_PCT:g} wt% and flag it"]
 
 
 def _complete_salt_amounts(frame: pd.DataFrame) -> None:
@@ -275,17 +311,6 @@ def _check_record_ids(frame: pd.DataFrame, out: _Collector) -> None:
     out.add(frame["record_id"].duplicated(keep="first"), "record_id", "duplicate record_id; ids must be unique")
 
 
-def _unknown_column_warnings(frame: pd.DataFrame) -> list[str]:
-    known = set(COLUMN_BY_NAME)
-    warnings = []
-    for column in frame.columns:
-        if column not in known:
-            close = difflib.get_close_matches(column, list(known), n=1, cutoff=0.75)
-            if close:
-                warnings.append(f"column '{column}' is not a schema column: did you mean '{close[0]}'? (kept as extra column)")
-    return warnings
-
-
 @dataclass
 class DistinctFormulations:
     """A validated table stored once per distinct formulation, with the map back to the input rows.
@@ -308,22 +333,32 @@ class DistinctFormulations:
         return clean
 
 
-def _validate_rows(frame: pd.DataFrame, catalog: Catalog) -> tuple[pd.DataFrame, list[ValidationIssue]]:
-    """Every row-local rule (all but record-id uniqueness) on ``frame``; issues use 1-based positions in it."""
+def _validate_rows(frame: pd.DataFrame, catalog: Catalog, candidates: bool = False, require_temperature: bool = False,
+                   warnings: list[str] | None = None) -> tuple[pd.DataFrame, list[ValidationIssue]]:
+    """Every row-local rule (all but record-id uniqueness) on ``frame``; issues use 1-based positions in it.
+
+    ``candidates``: prediction rows, which must state a polymer, a lithium source and (``require_temperature``)
+    a temperature, and whose contradictions are all errors. Warnings are appended to ``warnings``.
+    """
     clean = frame.reset_index(drop=True).copy()
     for name in TEXT_COLUMNS:
         clean[name] = _text(clean[name]) if name in clean else ""
     out = _Collector(clean)
+    check_limits(clean, out)
     _coerce_numeric(clean, out)
     _check_ranges(clean, out)
     _resolve_names(clean, "polymer", "polymer", catalog, out, "polymer_smiles")
-    _resolve_names(clean, "polymer", "polymer2", catalog, out, None)
+    _resolve_names(clean, "polymer", "polymer2", catalog, out, "polymer2_smiles")
     _resolve_names(clean, "salt", "salt", catalog, out, "salt_smiles")
     _resolve_names(clean, "filler", "filler", catalog, out, None)
     _resolve_plasticizers(clean, catalog, out)
     _check_vocabulary(clean, out)
     _check_smiles(clean, out, catalog)
+    _check_plasticizer_smiles(clean, out)
     _check_conditions(clean, out)
+    check_contradictions(clean, out, catalog, candidates, warnings if warnings is not None else [])
+    if candidates:
+        check_candidate_rows(clean, out, require_temperature)
     return clean, out.issues
 
 
@@ -340,22 +375,25 @@ def _rows_by_code(codes: np.ndarray, n_codes: int) -> list[np.ndarray]:
     return np.split(order, np.searchsorted(codes[order], np.arange(1, n_codes)))
 
 
-def validate_distinct(frame: pd.DataFrame, catalog: Catalog | None = None, skip_invalid: bool = False) -> DistinctFormulations:
+def validate_distinct(frame: pd.DataFrame, catalog: Catalog | None = None, skip_invalid: bool = False,
+                      candidates: bool = False, require_temperature: bool = False) -> DistinctFormulations:
     """:func:`validate_formulations` without repeating work: each distinct row is validated once.
 
     A million candidate rows drawn from a few hundred formulations cost a few hundred row checks;
-    every issue is still reported against each input row that has it.
+    every issue is still reported against each input row that has it. Column-name problems raise
+    :class:`cpe_ml.columns.ColumnError`; ``candidates``/``require_temperature``: see :func:`_validate_rows`.
     """
     catalog = catalog or load_catalog()
-    frame = frame.reset_index(drop=True)
+    frame, warnings = check_columns(frame.reset_index(drop=True))
     codes, first = per_distinct_rows(frame, [c for c in frame.columns if c != "record_id"])
-    clean, distinct_issues = _validate_rows(frame.iloc[first], catalog)
+    clean, distinct_issues = _validate_rows(frame.iloc[first], catalog, candidates, require_temperature, warnings)
+    warnings += conflicting_duplicates(clean, first)
     record_ids, issues = _record_ids(frame)
     if distinct_issues:
         rows = _rows_by_code(codes, len(first))
         issues += [ValidationIssue(int(r) + 1, i.column, i.value, i.message) for i in distinct_issues for r in rows[i.row - 1]]
     report = ValidationReport(n_rows=len(frame), issues=sorted(issues, key=lambda i: (i.row, i.column)),
-                              warnings=_unknown_column_warnings(frame))
+                              warnings=warnings)
     if report.issues and not skip_invalid:
         raise FormulationValidationError(report)
     bad_code = np.zeros(len(first), dtype=bool)
@@ -368,8 +406,10 @@ def validate_distinct(frame: pd.DataFrame, catalog: Catalog | None = None, skip_
     clean = clean.loc[~bad_code].reset_index(drop=True)
     new_code = np.cumsum(~bad_code) - 1
     _derive_electrolyte_type(clean)
+    report.warnings += _filler_loading_warnings(clean, new_code[codes[kept]], kept)
     _complete_salt_amounts(clean)
     clean["assumed_temperature"] = (clean["temperature_c"].isna() & _text(clean["temperature_text"]).str.lower().isin(ROOM_TEMPERATURE_WORDS)).astype(float)
+    clean["cathode_class"] = _text(clean["cathode"]).map(cathode_class)
     return DistinctFormulations(clean, new_code[codes[kept]], kept, record_ids[kept], report)
 
 
@@ -384,16 +424,3 @@ def validate_formulations(
     """
     distinct = validate_distinct(frame, catalog, skip_invalid)
     return distinct.broadcast(), distinct.report
-
-
-def read_formulations(path) -> pd.DataFrame:
-    """Read a CSV, Parquet or JSON (records) formulation table as given (validation is separate)."""
-    path = str(path)
-    if path.endswith(".parquet"):
-        return pd.read_parquet(path)
-    if path.endswith(".json"):
-        return pd.read_json(path, orient="records", dtype=False)
-    try:  # the multi-threaded Arrow parser reads a million rows ~3x faster than the C one
-        return pd.read_csv(path, dtype=str, keep_default_na=False, engine="pyarrow")
-    except ValueError:  # rows of uneven length: the C parser pads them, Arrow refuses
-        return pd.read_csv(path, dtype=str, keep_default_na=False)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import logging
 import os
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cpe_ml.validation import FormulationValidationError
 
@@ -37,8 +41,64 @@ def stop_on_invalid_data(report_path: str | None = None) -> Iterator[None]:
     try:
         yield
     except FormulationValidationError as err:
-        errors.print(f"[bold red]Invalid input data[/] — nothing was written.\n{err.report.format()}", markup=True, highlight=False)
+        errors.print(f"[bold red]Invalid input data[/] — nothing was written.\n{escape(err.report.format())}", markup=True, highlight=False)
         if report_path:
-            err.report.to_frame().to_csv(report_path, index=False)
+            from cpe_ml.io import write_table
+
+            write_table(err.report.to_frame(), report_path)
             errors.print(f"full report: {report_path}")
         raise typer.Exit(2) from None
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One line on stderr, then exit ``code``; user text is never read as rich markup (``PEO[/i]``, ``[nH]``)."""
+    errors.print(f"[red]error:[/] {escape(' '.join(str(message).split()))}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def warn(message: str) -> None:
+    errors.print(f"[yellow]warning:[/] {escape(message)}", highlight=False, soft_wrap=True)
+
+
+def guarded(command: Callable) -> Callable:
+    """The command with a ``--debug`` option: any error ends as one line and exit code 2, no traceback.
+
+    A validation report is shown whole (every problem, one per line); ``--debug`` (or ``CPE_ML_DEBUG=1``)
+    lets the exception and its traceback through instead.
+    """
+
+    @functools.wraps(command)
+    def wrapper(*args, debug: bool = False, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise
+        except Exception as err:
+            if debug or os.environ.get("CPE_ML_DEBUG") or type(err).__module__.split(".")[0] in ("typer", "click"):
+                raise  # typer/click exits and usage errors carry their own exit code and message
+            if isinstance(err, FormulationValidationError):
+                errors.print(f"[bold red]Invalid input data[/]\n{escape(err.report.format())}", highlight=False)
+                raise typer.Exit(2) from None
+            text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+            known = isinstance(err, ValueError | LookupError | OSError)
+            fail(f"{text or type(err).__name__}" if known else f"{type(err).__name__}: {text} (run with --debug for the traceback)")
+
+    signature = inspect.signature(command)
+    debug = inspect.Parameter("debug", inspect.Parameter.KEYWORD_ONLY, annotation=bool,
+                              default=typer.Option(False, "--debug", help="Show the Python traceback of an error instead of one line."))
+    wrapper.__signature__ = signature.replace(parameters=[*signature.parameters.values(), debug])
+    wrapper.__annotations__ = {**getattr(command, "__annotations__", {}), "debug": "bool"}
+    return wrapper
+
+
+def parse_temperatures(text: str) -> list[float]:
+    """``"25,60"`` -> [25.0, 60.0]; anything else is a one-line error naming the bad item."""
+    values = []
+    for item in (t.strip() for t in text.split(",")):
+        if not item:
+            continue
+        try:
+            values.append(float(item))
+        except ValueError:
+            raise ValueError(f"--temperatures: {item!r} is not a number; write temperatures in C separated by commas, e.g. 25,60") from None
+    return values

@@ -8,11 +8,10 @@ import pandas as pd
 import typer
 from rich.table import Table
 
-from cpe_ml.cli.common import console, errors
+from cpe_ml.cli.common import console, errors, guarded, warn
+from cpe_ml.datasets.registry import PUBLIC_NAMES
 
 app = typer.Typer(help="Validate, describe and merge formulation datasets.", no_args_is_help=True)
-
-PUBLIC_NAMES = ("bradford2023", "hatakeyama2022")
 
 
 def _load_any(name: str, public_dir: Path | None) -> pd.DataFrame:
@@ -33,32 +32,40 @@ def _load_any(name: str, public_dir: Path | None) -> pd.DataFrame:
 
 
 @app.command()
+@guarded
 def validate(
     path: Path = typer.Argument(..., help="Formulation table (CSV, Parquet or JSON records)."),
-    provenance: bool = typer.Option(False, "--provenance", help="Also apply the curated-data provenance rules (source, locator, excerpt containing each value, no duplicates)."),
+    provenance: bool = typer.Option(False, "--provenance", help="Also apply the curated-data provenance rules (source, locator, excerpt containing each value, no measurement twice, no bound or approximation marked exact)."),
     report: Path | None = typer.Option(None, "--report", help="Write every problem to this CSV (row, file_line, column, value, message)."),
 ) -> None:
     """Check a table against the formulation schema and report every problem with row and column.
 
     Example: cpe-ml data validate my_measurements.csv --report problems.csv
     """
+    from rich.markup import escape
+
     from cpe_ml.curation import curated_issues
+    from cpe_ml.io import write_table
     from cpe_ml.validation import ValidationReport, read_formulations, validate_formulations
 
     frame = read_formulations(path)
     if provenance:
+        from cpe_ml.provenance import count_provenance_issues
+
         result = ValidationReport(len(frame), curated_issues(frame))
+        for kind, count in count_provenance_issues(result.issues).items():
+            console.print(f"{kind}: {count}")
     else:
         _, result = validate_formulations(frame, skip_invalid=True)
     if report:
-        result.to_frame().to_csv(report, index=False)
+        write_table(result.to_frame(), report)
     if result.ok:
-        console.print(f"[green]{path}: {len(frame)} rows, all valid[/]" + (" (schema + provenance)" if provenance else ""))
+        console.print(f"[green]{escape(str(path))}: {len(frame)} rows, all valid[/]" + (" (schema + provenance)" if provenance else ""))
         for warning in result.warnings:
-            console.print(f"[yellow]warning:[/] {warning}")
+            warn(warning)
         return
-    errors.print(result.format(), highlight=False)
-    raise typer.Exit(1)
+    errors.print(result.format(), highlight=False, markup=False)
+    raise typer.Exit(2)
 
 
 @app.command()
@@ -111,3 +118,61 @@ def features(fingerprint_bits: int = typer.Option(64, help="Morgan count-fingerp
     for row in feature_documentation(fingerprint_bits).itertuples():
         table.add_row(row.feature, row.featurizer, row.concept)
     console.print(table)
+
+
+def _smiles_only_hosts(paths: list[Path]) -> list[str]:
+    """Canonical repeat units of the hosts (and second polymers) that the tables give by SMILES only."""
+    from cpe_ml.validation import read_formulations, validate_formulations
+
+    units: list[str] = []
+    for path in paths:
+        raw = read_formulations(path)
+        clean, _ = validate_formulations(raw.astype(object).where(raw.notna(), ""), skip_invalid=True)
+        units += [u for c in ("polymer_canonical_smiles", "polymer2_canonical_smiles") for u in clean[c].astype(str) if u not in ("", "nan")]
+    return sorted(set(units))
+
+
+@app.command("compute-oxidation")
+def compute_oxidation(
+    output: Path = typer.Option(Path("src/cpe_ml/chemistry/data/xtb_oxidation.csv"), "-o", "--output", help="Table to write (the shipped one by default)."),
+    data: list[Path] = typer.Option([Path("data/cpe_literature.csv")], "--data", help="Tables whose hosts given only as SMILES are added (repeatable)."),
+    niceness: int = typer.Option(10, "--nice", help="Lower this process's CPU priority by this much (0 = unchanged)."),
+) -> None:
+    """Recompute the GFN2-xTB ionization potentials of every catalog polymer, salt and plasticizer
+    and of the hosts that ``--data`` tables give only as SMILES."""
+    import os
+
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cpe_ml.catalog import load_catalog
+    from cpe_ml.chemistry.oxidation import compute_oxidation_table
+
+    if niceness:
+        os.nice(niceness)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console) as bar:
+        task = bar.add_task("GFN2-xTB IPs", total=None)
+        table = compute_oxidation_table(load_catalog(), _smiles_only_hosts(data),
+                                        on_row=lambda done, total: bar.update(task, completed=done, total=total))
+    table.to_csv(output, index=False)
+    failed = table["ip_ev"].isna().sum()
+    console.print(f"{len(table)} components, {failed} failed, {table['seconds'].sum():.0f} s of xTB -> {output}")
+
+
+@app.command("build-public")
+def build_public(
+    data_dir: Path | None = typer.Option(None, "--data-dir", envvar="CPE_ML_PUBLIC_DATA_DIR", help="Local copy of the pinned upstream files (default: download once into the cache)."),
+    output: Path | None = typer.Option(None, "-o", "--output", help="Parquet file to write (default: the shipped data/public/public_conductivity.parquet)."),
+) -> None:
+    """Regenerate the shipped harmonized public tables from the pinned upstream files (SHA-256 checked).
+
+    Deterministic: the same upstream files give the same rows, columns and values.
+    Example: cpe-ml data build-public --data-dir ../shared/datasets
+    """
+    from cpe_ml.datasets import DEFAULT_PUBLIC_PATH
+    from cpe_ml.datasets.public import build_public_table, write_public_table
+
+    frame, report = build_public_table(data_dir)
+    path = write_public_table(frame, output or DEFAULT_PUBLIC_PATH)
+    console.print(report.summary(), highlight=False)
+    console.print(f"{len(frame)} rows -> {path} ({path.stat().st_size / 1e6:.2f} MB)")
+

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from cpe_ml.cli.common import MODEL_STORE_OPTION, MODEL_URI_OPTION, MODELS_DIR_OPTION, console, errors, quiet_mlflow, stop_on_invalid_data
+from cpe_ml.cli.common import (
+    MODEL_STORE_OPTION,
+    MODEL_URI_OPTION,
+    MODELS_DIR_OPTION,
+    console,
+    fail,
+    guarded,
+    parse_temperatures,
+    quiet_mlflow,
+    stop_on_invalid_data,
+    warn,
+)
+
+RANK_BY_DEFAULT = "pred_conductivity"
 
 
 def load_models(models_dir: Path, model_uri: list[str] | None):
@@ -18,15 +33,24 @@ def load_models(models_dir: Path, model_uri: list[str] | None):
         return load_bundles(models_dir)
     import mlflow
 
+    from mlflow.exceptions import MlflowException
+
     bundles = {}
     for uri in model_uri:
-        local = mlflow.artifacts.download_artifacts(uri)
-        path = next(Path(local).rglob("*.joblib"))
+        try:
+            local = mlflow.artifacts.download_artifacts(uri)
+        except (MlflowException, OSError) as err:
+            raise LookupError(f"--model {uri}: not found in {mlflow.get_tracking_uri()} ({str(err).splitlines()[0][:200]}); "
+                              "list registered models with `mlflow ui` or train first") from None
+        path = next(Path(local).rglob("*.joblib"), None)
+        if path is None:
+            raise LookupError(f"--model {uri}: holds no cpe-ml bundle (*.joblib); register models with python train.py")
         bundle = load_bundle(path)
         bundles[bundle.target_name] = bundle
     return bundles
 
 
+@guarded
 def predict_command(
     candidates: Path = typer.Argument(..., help="Candidate formulations: CSV or JSON (list of records) in the cpe-ml schema; targets may be absent."),
     output: Path = typer.Option(None, "-o", "--output", help="Output CSV (default: <candidates>_predictions.csv)."),
@@ -34,10 +58,11 @@ def predict_command(
     model: list[str] = MODEL_URI_OPTION,
     tracking_uri: str = MODEL_STORE_OPTION,
     temperatures: str = typer.Option("", "--temperatures", help="Predict every candidate at these temperatures in C, e.g. 25,60 (one output row per candidate and temperature)."),
+    temperature: float | None = typer.Option(None, "--temperature", help="Temperature in C for rows that give none (e.g. --temperature 25); without it such rows are invalid for the conductivity model."),
     skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Leave invalid rows out (listed with reasons in <output>_skipped.csv) instead of stopping."),
     explain: str = typer.Option("", "--explain", help="Write a PNG waterfall of the feature contributions for this record_id (or 1-based row number)."),
-    rank_by: str = typer.Option("pred_conductivity", "--rank-by", help="Column to rank the printed table by."),
-    top: int = typer.Option(10, "--top", help="Rows in the printed ranking."),
+    rank_by: str = typer.Option(RANK_BY_DEFAULT, "--rank-by", help="Column to rank the printed table by."),
+    top: int = typer.Option(10, "--top", min=0, help="Rows in the printed ranking."),
     dask: str = typer.Option("", "--dask", help="Predict partition by partition on a Dask cluster: 'local' (a LocalCluster on this machine) or a scheduler address tcp://HOST:PORT. Same result as without."),
 ) -> None:
     """Predict conductivity (log10 S/cm and S/cm), voltage window and capacity retention with 80 % intervals.
@@ -55,21 +80,14 @@ def predict_command(
     quiet_mlflow()
     import mlflow
 
+    from cpe_ml.io import check_output_path, read_formulations, write_table
     from cpe_ml.prediction import predict_formulations, rank_predictions, write_predictions
-    from cpe_ml.validation import read_formulations
 
     mlflow.set_tracking_uri(tracking_uri)
-    if not candidates.is_file():
-        errors.print(f"[red]{candidates}: no such file[/]")
-        raise typer.Exit(2)
-    try:
-        bundles = load_models(models_dir, model)
-    except FileNotFoundError as err:
-        errors.print(f"[red]{err}[/]")
-        raise typer.Exit(2) from None
+    temps = parse_temperatures(temperatures)
+    output = check_output_path(output or candidates.with_name(candidates.stem + "_predictions.csv"), [candidates])
     frame = read_formulations(candidates)
-    temps = [float(t) for t in temperatures.split(",") if t.strip()]
-    output = output or candidates.with_name(candidates.stem + "_predictions.csv")
+    bundles = load_models(models_dir, model)
     try:
         with stop_on_invalid_data():
             if dask:
@@ -78,27 +96,34 @@ def predict_command(
                 with dask_client(dask) as client:
                     result = predict_on_cluster(frame, bundles, client, temperatures=temps or None, skip_invalid=skip_invalid)
             else:
-                result = predict_formulations(frame, bundles, temperatures=temps or None, skip_invalid=skip_invalid)
+                result = predict_formulations(frame, bundles, temperatures=temps or None, skip_invalid=skip_invalid,
+                                              default_temperature_c=temperature)
     except ValueError as err:  # e.g. --temperatures outside the schema range
-        errors.print(f"[red]{err}[/]")
-        raise typer.Exit(2) from None
+        fail(str(err))
+    if rank_by not in result.predictions and rank_by == RANK_BY_DEFAULT:  # no conductivity model: rank by the first target
+        rank_by = next(c for c in result.predictions.columns if c.startswith("pred_"))
+    if rank_by not in result.predictions:
+        fail(f"--rank-by {rank_by}: not a column of the predictions; choose one of "
+             + ", ".join(c for c in result.predictions.columns if c.startswith("pred_")))
+    for warning in result.report.warnings:
+        warn(warning)
     write_predictions(result, output)
     if len(result.skipped):
         side = output.with_name(output.stem + "_skipped.csv")
-        result.skipped.to_csv(side, index=False)
-        errors.print(f"[yellow]{len(result.report.skipped_rows)} invalid row(s) left out; reasons in {side}[/]")
+        write_table(result.skipped, side)
+        warn(f"{len(result.report.skipped_rows)} invalid row(s) left out; reasons in {side}")
     console.print(f"{len(result.predictions)} predictions -> {output}")
-    if rank_by in result.predictions:
+    if top:
         _print_ranking(rank_predictions(result.predictions, rank_by).head(top), bundles)
     if explain:
         from cpe_ml.explain import waterfall_plot
 
-        path = output.with_name(output.stem + f"_explain_{explain}.png")
+        # the id is user text: only safe characters reach the file name (no '/', no '..')
+        path = output.with_name(output.stem + f"_explain_{re.sub(r'[^A-Za-z0-9_-]+', '_', explain).strip('_')}.png")
         try:
             waterfall_plot(frame, bundles, explain, path)
         except LookupError as err:
-            errors.print(f"[red]--explain: {err}[/]")
-            raise typer.Exit(2) from None
+            fail(f"--explain: {err}")
         console.print(f"explanation waterfall: {path}")
 
 
@@ -121,7 +146,7 @@ def _print_ranking(ranked, bundles) -> None:
         table.add_column(title, justify="right")
     table.add_column("confidence")
     for position, (_, row) in enumerate(ranked.iterrows(), start=1):
-        cells = [str(row.get("record_id", position)), _formulation(row), f"{row.get('temperature_c', '')}"]
+        cells = [escape(str(row.get("record_id", position))), escape(_formulation(row)), escape(f"{row.get('temperature_c', '')}")]
         for name, _ in shown:
             cells.append(f"{row['pred_conductivity_s_cm']:.1e}" if name == "conductivity" else f"{row[f'pred_{name}']:.3g}")
         table.add_row(*cells, str(row["confidence"]))

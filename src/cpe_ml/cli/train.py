@@ -8,11 +8,13 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cpe_ml.cli.common import console, errors, quiet_mlflow, stop_on_invalid_data
+from cpe_ml.cli.common import console, errors, guarded, quiet_mlflow, stop_on_invalid_data
 
 
+@guarded
 def train_command(
-    data: list[Path] = typer.Option(None, "--data", help="Formulation table(s) in the cpe-ml schema (CSV or Parquet); repeat for several. Default: the embedded data/cpe_literature.csv."),
+    data: list[Path] = typer.Option(None, "--data", help="Formulation table(s) in the cpe-ml schema (CSV or Parquet); repeat for several. Default: the embedded data (data/cpe_literature.csv + the harmonized public tables data/public/public_conductivity.parquet)."),
+    with_default: bool = typer.Option(False, "--with-default", help="With --data: also train on the embedded default data, so your rows refine the public prior (your lab's rows count like curated rows)."),
     with_public: str = typer.Option("", "--with-public", help="Add public conductivity tables: bradford2023,hatakeyama2022 (downloaded once, cached; or --public-dir)."),
     public_dir: Path | None = typer.Option(None, "--public-dir", envvar="CPE_ML_PUBLIC_DATA_DIR", help="Local directory holding the public tables (no download)."),
     targets: str = typer.Option("conductivity,voltage_window,retention", "--targets", help="Comma-separated targets to train."),
@@ -34,13 +36,13 @@ def train_command(
     Examples:
       python train.py
       python train.py --data my_lab.csv --targets conductivity --cv polymer
+      python train.py --data my_lab.csv --with-default          # your rows on top of the public prior
       python train.py --with-public bradford2023,hatakeyama2022 --targets conductivity
     """
     quiet_mlflow()
-    from cpe_ml.datasets import DEFAULT_DATA_PATH
     from cpe_ml.evaluation.cv import CV_PROTOCOLS
     from cpe_ml.models.targets import parse_targets
-    from cpe_ml.training import TrainConfig, train
+    from cpe_ml.training import DEFAULT_TRAINING_DATA, TrainConfig, train
 
     if cv not in CV_PROTOCOLS:
         errors.print(f"[red]--cv {cv}[/]: choose from {', '.join(CV_PROTOCOLS)}")
@@ -50,7 +52,7 @@ def train_command(
     except ValueError as err:
         errors.print(f"[red]{err}[/]")
         raise typer.Exit(2) from None
-    config = TrainConfig(data=list(data or [DEFAULT_DATA_PATH]), with_public=[n for n in with_public.split(",") if n],
+    config = TrainConfig(data=[*(DEFAULT_TRAINING_DATA if with_default or not data else ()), *(data or ())], with_public=[n for n in with_public.split(",") if n],
                          public_data_dir=public_dir, targets=chosen, cv=cv, folds=folds, experiment=experiment,
                          tracking_uri=tracking_uri, tune=tune, seed=seed, models_dir=models_dir)
     with stop_on_invalid_data(str(report) if report else None), Progress(
@@ -73,19 +75,30 @@ def _print_summary(summary) -> None:
         table.add_column(column, justify="left" if column == "target" else "right")
     for r in summary.results:
         m = r.cv.metrics
-        flag = "" if r.beats_polymer_mean else " [bold red]![/]"
+        flag = "" if r.beats_best_baseline else " [bold red]![/]"
         table.add_row(r.target, str(r.n_rows), str(r.n_groups), f"{m['model']['mae']:.3f}{flag}", f"{m['model']['r2']:.2f}",
                       f"{m['model']['interval_coverage']:.0%}", f"{m['polymer_mean']['mae']:.3f}", f"{m['ridge']['mae']:.3f}")
     console.print(table)
     console.print("MAE in log10 S/cm (conductivity), V (window), % (retention); baselines on the same grouped folds.")
     for r in summary.results:
+        subsets = {k: v for k, v in r.cv.extra.items() if k in ("curated", "curated_filler")}
+        if subsets:
+            console.print(f"{r.target}: CV MAE on the curated composite rows " + ", ".join(
+                f"{'all curated' if k == 'curated' else 'with a filler'} {v['mae']:.3f} ({int(v['n'])} rows)" for k, v in subsets.items())
+                + " (public filler-free rows make up the rest).")
+        if "noise_floor" in r.cv.extra:
+            floor = r.cv.extra["noise_floor"]
+            console.print(f"{r.target}: noise floor {floor['sd']:.2f} log10 S/cm (median SD of one formulation reported by different "
+                          f"sources, {int(floor['n_groups'])} groups): no model scored on unseen papers can beat it.")
         console.print(f"{r.target}: registered version {r.model_version}, champion {'moved' if r.champion_moved else 'kept'} ({r.champion_reason})")
         if r.n_assumed_temperature:
             console.print(f"{r.target}: {r.n_assumed_temperature} rows gave the temperature only in words (room temperature/ambient); "
                           "used at 25 C with the assumed_temperature flag.")
-        if not r.beats_polymer_mean:
-            console.print(f"[bold red]WARNING: the {r.target} model does not beat the per-polymer mean baseline in grouped CV; "
-                          "do not trust it for ranking.[/]")
+        console.print(f"{r.target}: skill {r.cv.skill:+.1%} = 1 - MAE / MAE(best baseline: {r.cv.best_baseline}, "
+                      f"{r.cv.metrics[r.cv.best_baseline]['mae']:.3f}) on the same folds")
+        if not r.beats_best_baseline:
+            console.print(f"[bold red]WARNING: the {r.target} model does not beat the best baseline ({r.cv.best_baseline}) in grouped CV; "
+                          "it has no skill: do not trust it for ranking.[/]")
     for name, reason in summary.skipped_targets.items():
         console.print(f"[yellow]skipped {name}[/]: {reason}")
     console.print(f"MLflow: parent run {summary.parent_run_id} in {summary.tracking_uri}; "

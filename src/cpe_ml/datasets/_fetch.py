@@ -45,12 +45,16 @@ class DownloadError(PublicDataError):
 
 @dataclass(frozen=True)
 class RemoteFile:
-    """One file of a public dataset: where it lives upstream and what its bytes must hash to."""
+    """One file of a public dataset: where it lives upstream and what its bytes must hash to.
+
+    ``subdir``: folder of the file below ``<data_dir>/<dataset>/`` in a local mirror (e.g. a dated dump).
+    """
 
     dataset: str
     filename: str
     url: str
     sha256: str
+    subdir: str = ""
 
 
 def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
@@ -80,8 +84,9 @@ def verify(path: Path, remote: RemoteFile) -> Path:
 
 
 def _local_candidates(directory: Path, remote: RemoteFile) -> list[Path]:
-    # Accept the mirror layout (<dir>/<dataset>/<file>) and a flat directory (<dir>/<file>).
-    return [directory / remote.dataset / remote.filename, directory / remote.filename]
+    # Accept the mirror layout (<dir>/<dataset>/[<subdir>/]<file>) and a flat directory (<dir>/<file>).
+    mirror = directory / remote.dataset / remote.subdir / remote.filename
+    return list(dict.fromkeys([mirror, directory / remote.dataset / remote.filename, directory / remote.filename]))
 
 
 def fetch_file(

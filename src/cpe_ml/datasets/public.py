@@ -1,25 +1,21 @@
 """Public polymer-electrolyte conductivity tables, loaded into the formulation schema.
 
 In the style of scikit-learn's ``fetch_*`` and matminer's ``load_dataset``: each loader downloads the
-authors' file once into ``$CPE_ML_DATA_HOME`` (default ``~/.cache/cpe-ml``), checks its SHA-256 and
-harmonizes it. Pass ``data_dir=`` (or set ``$CPE_ML_PUBLIC_DATA_DIR``) to read a local copy instead;
-tests and CI point it at ``../shared/datasets``.
+authors' files once into ``$CPE_ML_DATA_HOME`` (default ``~/.cache/cpe-ml``), checks their SHA-256 and
+harmonizes them. Pass ``data_dir=`` (or set ``$CPE_ML_PUBLIC_DATA_DIR``) to read a local copy instead;
+tests and CI point it at ``../shared/datasets``. One module per table (``bradford2023``,
+``hatakeyama2022``), listed in :mod:`cpe_ml.datasets.registry`; this module combines them.
 
 >>> frame = load_bradford2023()                                  # doctest: +SKIP
->>> frame, report = load_hatakeyama2022(return_report=True)      # doctest: +SKIP
+>>> frame, report = load_public(["hatakeyama2022"], return_report=True)   # doctest: +SKIP
 >>> print(report.summary())                                      # doctest: +SKIP
-
-References:
-    Bradford, G. et al. Chemistry-Informed Machine Learning for Polymer Electrolyte Discovery.
-    ACS Cent. Sci. 2023, 9, 206-216. https://doi.org/10.1021/acscentsci.2c01123
-    Hatakeyama-Sato, K. et al. (Li-ion conducting polymer database) J. Am. Chem. Soc. 2020.
-    https://doi.org/10.1021/jacs.9b11442
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,19 +25,19 @@ from cpe_ml.datasets._fetch import (
     DataFileNotFoundError,
     DownloadError,
     PublicDataError,
-    RemoteFile,
-    fetch_file,
     get_data_home,
 )
-from cpe_ml.datasets.public_harmonize import (
-    OUTPUT_COLUMNS,
-    LoadReport,
-    harmonize_bradford2023,
-    harmonize_hatakeyama2022,
-)
+from cpe_ml.datasets._public_base import OUTPUT_COLUMNS, LoadReport, PublicDataset, default_catalog
+from cpe_ml.datasets.bradford2023 import DATASET as BRADFORD2023
+from cpe_ml.datasets.bradford2023 import load_bradford2023
+from cpe_ml.datasets.hatakeyama2022 import DATASET as HATAKEYAMA2022
+from cpe_ml.datasets.hatakeyama2022 import load_hatakeyama2022
+from cpe_ml.datasets.registry import PUBLIC_NAMES, dataset_module
 
 __all__ = [
+    "BRADFORD2023",
     "DATASETS",
+    "HATAKEYAMA2022",
     "ChecksumMismatchError",
     "DataFileNotFoundError",
     "DownloadError",
@@ -50,164 +46,18 @@ __all__ = [
     "PublicDataError",
     "PublicDataset",
     "PublicLoadReport",
+    "build_public_table",
     "find_duplicates",
     "get_data_home",
     "load_bradford2023",
     "load_hatakeyama2022",
     "load_public",
+    "write_public_table",
 ]
 
 PathLike = str | os.PathLike
 
-
-@dataclass(frozen=True)
-class PublicDataset:
-    """Where a public table comes from, under which license, and how to cite it."""
-
-    name: str
-    title: str
-    citation: str
-    doi: str
-    license: str
-    repository: str
-    files: tuple[RemoteFile, ...]
-
-    def file(self, filename: str) -> RemoteFile:
-        return next(f for f in self.files if f.filename == filename)
-
-
-# Raw URLs are pinned to a commit so that the hard-coded checksums stay valid if the authors change
-# the default branch. Repository, paths and commits were looked up in an index of public GitHub
-# repositories; the file sizes there match the mirrored copies. The download itself could not be
-# exercised from the development machine (no internet access).
-_BRADFORD_COMMIT = "735378dd7d962f4a583f3364511045a1f6b1f4ef"
-_HATAKEYAMA_COMPOSITE_COMMIT = "6fd237dc47752553995cbce585e7d9a9f4de6d15"
-_HATAKEYAMA_COMPOUNDS_COMMIT = "4bab208def8f14bcbd79dbb7810612aada293522"
-
-BRADFORD2023 = PublicDataset(
-    name="bradford2023",
-    title="Polymer electrolyte conductivity training set (Chemistry-Informed ML, ChemArr)",
-    citation=(
-        "G. Bradford, J. Lopez, J. Ruza, M. A. Stolberg, R. Osterude, J. A. Johnson, R. Gomez-Bombarelli, "
-        "Y. Shao-Horn, Chemistry-Informed Machine Learning for Polymer Electrolyte Discovery, "
-        "ACS Cent. Sci. 2023, 9, 206-216."
-    ),
-    doi="10.1021/acscentsci.2c01123",
-    license="MIT (Copyright (c) 2022 Learning Matter @ MIT)",
-    repository="https://github.com/learningmatter-mit/Chem-prop-pred",
-    files=(
-        RemoteFile(
-            dataset="bradford2023",
-            filename="clean_train_data.csv",
-            url=(
-                "https://raw.githubusercontent.com/learningmatter-mit/Chem-prop-pred/"
-                f"{_BRADFORD_COMMIT}/data/clean_train_data.csv"
-            ),
-            sha256="6b6de5979e2b0fe592e9c75b98cdccc6a77c579bd9332e3633301f6f6392ca74",
-        ),
-    ),
-)
-
-HATAKEYAMA2022 = PublicDataset(
-    name="hatakeyama2022",
-    title="Li-ion conducting polymer electrolyte database (ion_predictor, 2022 export)",
-    citation=(
-        "K. Hatakeyama-Sato et al., J. Am. Chem. Soc. 2020, DOI 10.1021/jacs.9b11442 (the paper the "
-        "repository README cites); database: github.com/KanHatakeyama/ion_predictor (2022-03-16 export)."
-    ),
-    doi="10.1021/jacs.9b11442",
-    license="MIT (Copyright (c) 2022 Kan Hatakeyama)",
-    repository="https://github.com/KanHatakeyama/ion_predictor",
-    files=(
-        RemoteFile(
-            dataset="hatakeyama2022",
-            filename="composite_all.csv",
-            url=(
-                "https://raw.githubusercontent.com/KanHatakeyama/ion_predictor/"
-                f"{_HATAKEYAMA_COMPOSITE_COMMIT}/database/composite_all.csv"
-            ),
-            sha256="5d66df34d8705fb1457dee87c169ec3873b5eac6465cbd5e14adcaa5af902191",
-        ),
-        RemoteFile(
-            dataset="hatakeyama2022",
-            filename="compounds.csv",
-            url=(
-                "https://raw.githubusercontent.com/KanHatakeyama/ion_predictor/"
-                f"{_HATAKEYAMA_COMPOUNDS_COMMIT}/database/compounds.csv"
-            ),
-            sha256="5e42aa8aa71ad068dd8383653a536af61ca8e7b9141bb3534377cf89693b8336",
-        ),
-    ),
-)
-
-DATASETS: dict[str, PublicDataset] = {d.name: d for d in (BRADFORD2023, HATAKEYAMA2022)}
-
-
-def _default_catalog(catalog):
-    if catalog is not None:
-        return catalog
-    from cpe_ml.catalog import load_catalog
-
-    return load_catalog()
-
-
-def _read_csv(path) -> pd.DataFrame:
-    try:
-        return pd.read_csv(path, dtype={"ID": str}, keep_default_na=True)
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:  # checksum passed, so this is a code problem
-        raise PublicDataError(f"{path}: cannot be read as CSV ({exc})") from exc
-
-
-def load_bradford2023(
-    data_dir: PathLike | None = None,
-    *,
-    return_report: bool = False,
-    data_home: PathLike | None = None,
-    download_if_missing: bool = True,
-    catalog=None,
-) -> pd.DataFrame | tuple[pd.DataFrame, LoadReport]:
-    """Bradford et al. 2023 (10,114 conductivity measurements of dry polymer/Li-salt electrolytes).
-
-    Returns the harmonized frame (columns ``OUTPUT_COLUMNS``), or ``(frame, LoadReport)`` with
-    ``return_report=True``. ``catalog`` defaults to ``cpe_ml.catalog.load_catalog()``.
-    """
-    remote = BRADFORD2023.files[0]
-    path = fetch_file(remote, data_dir=data_dir, data_home=data_home, download_if_missing=download_if_missing)
-    frame, report = harmonize_bradford2023(
-        _read_csv(path), _default_catalog(catalog), source_url=remote.url, filename=remote.filename
-    )
-    return (frame, report) if return_report else frame
-
-
-def load_hatakeyama2022(
-    data_dir: PathLike | None = None,
-    *,
-    return_report: bool = False,
-    data_home: PathLike | None = None,
-    download_if_missing: bool = True,
-    catalog=None,
-) -> pd.DataFrame | tuple[pd.DataFrame, LoadReport]:
-    """Hatakeyama-Sato et al. Li-polymer database (9,185 measurements, components by compound id).
-
-    Note: the published ``composite_all.csv`` keeps only the first component of each row, so rows whose
-    ratio lists name more components than ids are reported (reason ``R_COMPONENTS_MISSING``), not guessed;
-    see ``LoadReport.notes``.
-    """
-    composite_remote, compounds_remote = HATAKEYAMA2022.files
-    kwargs = dict(data_dir=data_dir, data_home=data_home, download_if_missing=download_if_missing)
-    composite = _read_csv(fetch_file(composite_remote, **kwargs))
-    compounds = _read_csv(fetch_file(compounds_remote, **kwargs))
-    frame, report = harmonize_hatakeyama2022(
-        composite,
-        compounds,
-        _default_catalog(catalog),
-        source_url=composite_remote.url,
-        filename=composite_remote.filename,
-    )
-    return (frame, report) if return_report else frame
-
-
-_LOADERS = {"bradford2023": load_bradford2023, "hatakeyama2022": load_hatakeyama2022}
+DATASETS: dict[str, PublicDataset] = {name: dataset_module(name).DATASET for name in PUBLIC_NAMES}
 
 
 # ----------------------------------------------------------------------------------------- duplicates
@@ -327,7 +177,7 @@ class PublicLoadReport:
 
 
 def load_public(
-    names: str | list[str] | tuple[str, ...] = ("bradford2023", "hatakeyama2022"),
+    names: str | list[str] | tuple[str, ...] = PUBLIC_NAMES,
     *,
     data_dir: PathLike | None = None,
     deduplicate: bool = False,
@@ -342,13 +192,11 @@ def load_public(
     keeps the row of the table listed first in ``names`` and drops its duplicates from later tables.
     """
     names = [names] if isinstance(names, str) else list(names)
-    unknown = [n for n in names if n not in _LOADERS]
-    if unknown:
-        raise ValueError(f"unknown public dataset(s) {unknown}; choose from {sorted(_LOADERS)}")
-    catalog = _default_catalog(catalog)
+    loaders = {name: dataset_module(name).load for name in names}
+    catalog = default_catalog(catalog)
     frames, reports = [], {}
     for name in names:
-        frame, report = _LOADERS[name](
+        frame, report = loaders[name](
             data_dir,
             return_report=True,
             data_home=data_home,
@@ -370,3 +218,30 @@ def load_public(
     if return_report:
         return combined, PublicLoadReport(reports, duplicates, n_removed)
     return combined
+
+
+# ------------------------------------------------------------------------------------ shipped table
+def build_public_table(
+    data_dir: PathLike | None = None, *, data_home: PathLike | None = None, catalog=None
+) -> tuple[pd.DataFrame, PublicLoadReport]:
+    """Every public table harmonized into one frame, in a reproducible form (the shipped derivative).
+
+    Rows sorted by ``dataset`` then ``record_id``, columns in ``OUTPUT_COLUMNS`` order, text as str
+    (missing = None) and numbers as float64, so the same pinned upstream files always give an equal frame.
+    Cross-table duplicates are kept (``find_duplicates`` lists them).
+    """
+    frame, report = load_public(PUBLIC_NAMES, data_dir=data_dir, data_home=data_home, catalog=catalog, return_report=True)
+    frame = frame.reindex(columns=OUTPUT_COLUMNS).sort_values(["dataset", "record_id"], ignore_index=True)
+    return frame, report
+
+
+def write_public_table(frame: pd.DataFrame, path: PathLike) -> Path:
+    """Write ``frame`` as zstd Parquet with no index and no timestamps (only Arrow's schema metadata)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+    pq.write_table(table, path, compression="zstd", compression_level=19, use_dictionary=True, write_statistics=False)
+    return path

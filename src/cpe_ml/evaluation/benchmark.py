@@ -40,7 +40,6 @@ import numpy as np
 import pandas as pd
 
 from cpe_ml.chemistry.repeat_unit import canonical_repeat_unit
-from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.models.targets import TARGETS
 
 BENCHMARKS = ("bradford2023",)
@@ -187,6 +186,21 @@ def load_bradford_frame(data_dir=None) -> pd.DataFrame:
     return validate_formulations(raw)[0]
 
 
+def _prepared(frame: pd.DataFrame | None, data_dir, blocks: Sequence[str], fingerprint_bits: int, polymer_key: str):
+    """(frame with conductivity rows, X, log10 sigma, feature names, polymer key per row) for a protocol."""
+    from cpe_ml.featurizers.formulation import FormulationFeaturizer
+
+    target = TARGETS["conductivity"]
+    frame = load_bradford_frame(data_dir) if frame is None else frame.reset_index(drop=True)
+    rows = target.rows(frame)
+    if not rows.all():
+        frame = frame.loc[rows].reset_index(drop=True)
+    featurizer = FormulationFeaturizer(tuple(blocks), fingerprint_bits).fit(frame)
+    X = featurizer.transform(frame).astype(np.float32)
+    y = target.to_model_scale(frame[target.column])
+    return frame, X, y, list(featurizer.get_feature_names_out()), polymer_key_column(frame, polymer_key).to_numpy()
+
+
 def run_bradford_benchmark(
     frame: pd.DataFrame | None = None,
     *,
@@ -211,30 +225,18 @@ def run_bradford_benchmark(
     (``cpe_ml`` sets ``OMP_WAIT_POLICY=passive`` on import: on a shared 2-core machine spin-waiting OpenMP
     threads made 2 threads 6x slower than 1). The interval calibration is skipped: it sets the band width but leaves the centre, which is scored, alone.
     """
-    from cpe_ml.featurizers.formulation import FormulationFeaturizer
-
     started = time.perf_counter()
+    frame, X, y, names, polymers = _prepared(frame, data_dir, blocks, fingerprint_bits, polymer_key)
     target = TARGETS["conductivity"]
-    frame = load_bradford_frame(data_dir) if frame is None else frame.reset_index(drop=True)
-    rows = target.rows(frame)
-    if not rows.all():
-        frame = frame.loc[rows].reset_index(drop=True)
-    chosen_blocks = tuple(blocks)
-    featurizer = FormulationFeaturizer(chosen_blocks, fingerprint_bits).fit(frame)
-    names = list(featurizer.get_feature_names_out())
-    X = featurizer.transform(frame).astype(np.float32)
-    y = target.to_model_scale(frame[target.column])
-    monotone = {names.index(f): sign for f, sign in target.monotone.items() if f in names}
-    xgb_params = {**target.params, **DEFAULT_PARAMS, **(params or {})}
-    polymers = polymer_key_column(frame, polymer_key).to_numpy()
+    xgb_params = {**DEFAULT_PARAMS, **(params or {})}
     splits = bradford_folds(frame, polymer_key, holdout_validation)
     weights = polymer_weights(polymers, polymer_weighting)
+    chosen_blocks = tuple(blocks)
 
     records, parts = [], []
     for i, (train, test, t) in enumerate(splits):
         pred = np.mean([
-            IntervalRegressor(monotone=monotone, calibration_folds=0, params=xgb_params, n_jobs=n_jobs,
-                              random_state=seed + k)
+            target.estimator(names, xgb_params, random_state=seed + k, n_jobs=n_jobs, calibration_folds=0)
             .fit(X[train], y[train], sample_weight=None if weights is None else weights[train]).predict(X[test])
             for k in range(n_seeds)
         ], axis=0)
@@ -281,3 +283,84 @@ def log_benchmark(result: BenchmarkResult, tracking_uri: str, experiment: str = 
             result.predictions.to_csv(Path(tmp) / "predictions.csv", index=False)
             mlflow.log_artifacts(tmp)
     return run.info.run_id
+
+
+#: Rows of the held-out polymer that a lab adds in the few-shot protocol.
+FEWSHOT_KS: tuple[int, ...] = (0, 5, 20)
+
+
+@dataclass
+class FewShotResult:
+    """MAE per k (rows of the held-out polymer added to training) on one common set of scored rows."""
+
+    per_fold: pd.DataFrame  # fold, k, n_scored, n_polymers, mae
+    too_few: pd.DataFrame  # fold, polymer, rows: held-out polymers with <= max(k) rows (not scored)
+    params: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def mae_by_k(self) -> pd.Series:
+        """Mean of the per-fold MAEs for each k."""
+        return self.per_fold.groupby("k")["mae"].mean()
+
+
+def run_fewshot_benchmark(
+    frame: pd.DataFrame | None = None,
+    *,
+    data_dir=None,
+    ks: Sequence[int] = FEWSHOT_KS,
+    seed: int = 0,
+    polymer_key: str = "canonical",
+    blocks: Sequence[str] = DEFAULT_BLOCKS,
+    fingerprint_bits: int = 64,
+    params: dict | None = None,
+    lab_weight: float | None = None,
+    splits: list[tuple[np.ndarray, np.ndarray, int]] | None = None,
+    n_jobs: int = 2,
+    on_fold: Callable[[int, int], None] | None = None,
+) -> FewShotResult:
+    """A lab with k rows of a polymer the public data never saw: how much do those rows help?
+
+    For each Bradford fold (or ``splits``), every held-out polymer with more than max(ks) rows gives k
+    rows (drawn with ``seed``) to training, weighted like a user's own rows in ``train.py --data ...
+    --with-default`` (``lab_weight``, default the conductivity target's ``curated_weight``, times the
+    1/sqrt(rows of its polymer) weight); the rows never drawn for the largest k are scored, so every k
+    is scored on the same rows. Held-out polymers with too few rows are listed in ``too_few``, not hidden.
+    """
+    started = time.perf_counter()
+    frame, X, y, names, polymers = _prepared(frame, data_dir, blocks, fingerprint_bits, polymer_key)
+    target = TARGETS["conductivity"]
+    lab_weight = target.curated_weight if lab_weight is None else lab_weight
+    xgb_params = {**DEFAULT_PARAMS, **(params or {})}
+    splits = bradford_folds(frame, polymer_key) if splits is None else splits
+    rng = np.random.default_rng(seed)
+    most = max(ks)
+    records, too_few = [], []
+    for i, (train, test, t) in enumerate(splits):
+        drawn: dict[int, list[np.ndarray]] = {k: [] for k in ks}
+        scored = []
+        for polymer in pd.unique(polymers[test]):
+            rows = rng.permutation(test[polymers[test] == polymer])
+            if len(rows) <= most:
+                too_few.append({"fold": t, "polymer": polymer, "rows": len(rows)})
+                continue
+            for k in ks:
+                drawn[k].append(rows[:k])
+            scored.append(rows[most:])
+        if not scored:
+            continue
+        scored_rows = np.concatenate(scored)
+        for k in ks:
+            added = np.concatenate(drawn[k]).astype(int)
+            rows = np.concatenate([train, added])
+            weights = polymer_weights(polymers[rows]) * np.where(np.arange(len(rows)) >= len(train), lab_weight, 1.0)
+            model = target.estimator(names, xgb_params, random_state=seed, n_jobs=n_jobs, calibration_folds=0)
+            pred = model.fit(X[rows], y[rows], sample_weight=weights).predict(X[scored_rows])
+            records.append({"fold": t, "k": k, "n_scored": len(scored_rows), "n_polymers": len(scored),
+                            "mae": float(np.mean(np.abs(pred - y[scored_rows])))})
+        if on_fold:
+            on_fold(i + 1, len(splits))
+    run_params = {"protocol": "bradford2023 folds, k rows of each held-out polymer added", "ks": ",".join(map(str, ks)),
+                  "lab_weight": lab_weight, "seed": seed, "polymer_key": polymer_key, "n_rows": len(frame),
+                  **{f"xgb_{k}": v for k, v in xgb_params.items()}}
+    return FewShotResult(pd.DataFrame(records), pd.DataFrame(too_few, columns=["fold", "polymer", "rows"]),
+                         run_params, time.perf_counter() - started)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -56,10 +56,40 @@ class CVResult:
     predictions: pd.DataFrame
     metrics: dict[str, dict[str, float]]
     fold_metrics: pd.DataFrame
+    margin: float = float("nan")  # model-scale half-width of the band for the model fitted on all rows
+    #: Scores beside the folds' totals (not baselines): the model on subsets of rows, the data's noise floor.
+    extra: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def beats_polymer_mean(self) -> bool:
         return self.metrics["model"]["mae"] < self.metrics["polymer_mean"]["mae"]
+
+    @property
+    def best_baseline(self) -> str:
+        """The baseline with the lowest MAE on the same folds (global mean, per-polymer mean, ridge, ...)."""
+        return min((name for name in self.metrics if name != "model"), key=lambda name: self.metrics[name]["mae"])
+
+    @property
+    def skill(self) -> float:
+        """1 - MAE(model) / MAE(best baseline): > 0 only when the model beats every baseline."""
+        return skill_score(self.metrics["model"]["mae"], self.metrics[self.best_baseline]["mae"])
+
+    @property
+    def beats_best_baseline(self) -> bool:
+        return self.skill > 0
+
+
+def skill_score(model_mae: float, baseline_mae: float) -> float:
+    """1 - MAE / MAE(baseline); NaN when the baseline is perfect."""
+    return float(1.0 - model_mae / baseline_mae) if baseline_mae > 0 else float("nan")
+
+
+def conformal_quantile(residuals: np.ndarray, coverage: float) -> float:
+    """Split-conformal quantile of absolute residuals: level coverage * (1 + 1/n), capped at 1."""
+    residuals = np.asarray(residuals, dtype=float)
+    if not len(residuals):
+        return float("nan")
+    return float(np.quantile(residuals, min(1.0, coverage * (1 + 1 / len(residuals)))))
 
 
 def cross_validate(
@@ -72,31 +102,63 @@ def cross_validate(
     folds: int = 5,
     seed: int = 0,
     on_fold: Callable[[int, int], None] | None = None,
+    to_target: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+    y_target: np.ndarray | None = None,
+    sample_weight: np.ndarray | None = None,
+    coverage: float = 0.8,
 ) -> CVResult:
     """Evaluate ``make_model(X_train, y_train, groups_train)`` and the baselines on identical folds.
 
     The model factory sees only the training part of each fold, so tuning inside it is nested CV.
     ``on_fold`` reports progress.
+
+    ``to_target(values, rows)`` converts model-scale values of the rows at positions ``rows`` to target
+    units (retention % from the log cumulative fade) and ``y_target`` holds the measured values in those
+    units: metrics are then in target units, the baselines are fitted on the target values as before
+    and, as a second set (``<name>_model_scale``), on the model scale and converted; skill compares
+    with the best of all of them.
+
+    Intervals are cross-conformal (Vovk 2015; Barber et al., Ann. Stat. 2021): the band of fold k is the
+    centre +/- the ``coverage`` quantile of the absolute out-of-fold residuals of the *other* folds, so no
+    model is fitted twice for calibration and coverage is measured on held-out groups. ``CVResult.margin``
+    (the quantile over all folds) is the band of the model fitted on every row.
     """
     splits = make_splits(len(y), groups, folds, seed)
-    rows, per_fold = [], []
+    centres = np.full(len(y), np.nan)
     for fold, (train, test) in enumerate(splits):
         train_groups = None if groups is None else groups[train]
-        model = make_model(X[train], y[train], train_groups).fit(X[train], y[train], train_groups)
-        band = model.predict_interval(X[test])
-        base = baseline_predictions(X[train], y[train], polymers[train], X[test], polymers[test])
+        weight = None if sample_weight is None else sample_weight[train]
+        model = make_model(X[train], y[train], train_groups).fit(X[train], y[train], train_groups, sample_weight=weight)
+        centres[test] = model.predict(X[test])
+        if on_fold:
+            on_fold(fold + 1, len(splits))
+    residuals = np.abs(y - centres)
+    names = [*BASELINES, *(f"{b}_model_scale" for b in BASELINES)] if to_target else list(BASELINES)
+    rows, per_fold = [], []
+    for fold, (train, test) in enumerate(splits):
+        margin = conformal_quantile(np.delete(residuals, test), coverage)
+        band = np.column_stack([centres[test] - margin, centres[test], centres[test] + margin])
+        if to_target:
+            band = np.sort(np.column_stack([to_target(band[:, i], test) for i in range(3)]), axis=1)
+            base = baseline_predictions(X[train], y_target[train], polymers[train], X[test], polymers[test])
+            scaled = baseline_predictions(X[train], y[train], polymers[train], X[test], polymers[test])
+            base |= {f"{name}_model_scale": to_target(values, test) for name, values in scaled.items()}
+            truth = y_target[test]
+        else:
+            base = baseline_predictions(X[train], y[train], polymers[train], X[test], polymers[test])
+            truth = y[test]
         part = pd.DataFrame({"record_id": record_ids[test], "fold": fold, "group": None if groups is None else groups[test],
-                             "y": y[test], "pred": band[:, 1], "low": band[:, 0], "high": band[:, 2],
+                             "y": truth, "pred": band[:, 1], "low": band[:, 0], "high": band[:, 2],
                              **{f"pred_{name}": values for name, values in base.items()}})
         rows.append(part)
         per_fold.append({"fold": fold, "n_test": len(test), **regression_metrics(part["y"], part["pred"]),
                          **interval_metrics(part["y"], part["low"], part["high"]),
-                         **{f"{name}_mae": float(np.mean(np.abs(part[f'pred_{name}'] - part['y']))) for name in BASELINES}})
-        if on_fold:
-            on_fold(fold + 1, len(splits))
+                         **{f"{name}_mae": float(np.mean(np.abs(part[f'pred_{name}'] - part['y']))) for name in names}})
     predictions = pd.concat(rows, ignore_index=True)
     metrics = {"model": {**regression_metrics(predictions["y"], predictions["pred"]),
                          **interval_metrics(predictions["y"], predictions["low"], predictions["high"])}}
-    for name in BASELINES:
+    for name in names:
         metrics[name] = regression_metrics(predictions["y"], predictions[f"pred_{name}"])
-    return CVResult(predictions, metrics, pd.DataFrame(per_fold))
+    result = CVResult(predictions, metrics, pd.DataFrame(per_fold), conformal_quantile(residuals, coverage))
+    metrics["model"]["skill"] = result.skill
+    return result

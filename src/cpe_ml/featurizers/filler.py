@@ -7,6 +7,7 @@ import pandas as pd
 
 from cpe_ml.catalog import Catalog, load_catalog
 from cpe_ml.featurizers.base import Featurizer, as_float, one_hot, per_distinct
+from cpe_ml.featurizers.composite import clear_absent_fillers
 from cpe_ml.schema import FILLER_MORPHOLOGIES
 
 FILLER_CLASSES = (
@@ -77,6 +78,7 @@ class FillerFeaturizer(Featurizer):
         return np.array([1.0, *classes, conducting, np.log10(sigma) if sigma else np.nan, np.nan if density is None else density])
 
     def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
+        frame = clear_absent_fillers(frame)  # zero is none: "LLZTO at 0 wt%" is the filler-free formulation
         identity = per_distinct(frame, ("filler",), self._identity, 4 + len(FILLER_CLASSES))
         present, density = identity[:, 0], identity[:, -1]
         wt, vol = as_float(frame["filler_loading_wt_pct"]), as_float(frame["filler_loading_vol_pct"])

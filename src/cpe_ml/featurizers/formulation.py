@@ -9,11 +9,14 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from cpe_ml.featurizers.base import Featurizer, per_distinct_rows
+from cpe_ml.featurizers.composite import CompositeFeaturizer, FillerEffectFeaturizer
 from cpe_ml.featurizers.concentration import SaltConcentrationFeaturizer
 from cpe_ml.featurizers.conditions import ConditionsFeaturizer
 from cpe_ml.featurizers.cycling import CyclingFeaturizer
 from cpe_ml.featurizers.filler import FillerFeaturizer
 from cpe_ml.featurizers.glass_transition import GlassTransitionFeaturizer
+from cpe_ml.featurizers.lsv import LSVProtocolFeaturizer
+from cpe_ml.featurizers.oxidation import OxidationFeaturizer
 from cpe_ml.featurizers.plasticizer import PlasticizerFeaturizer
 from cpe_ml.featurizers.polymer import PolymerFeaturizer
 from cpe_ml.featurizers.polymer_physics import PolymerTransportFeaturizer
@@ -26,12 +29,16 @@ BLOCKS: dict[str, type[Featurizer]] = {
     "salt": SaltFeaturizer,
     "concentration": SaltConcentrationFeaturizer,
     "filler": FillerFeaturizer,
+    "composite": CompositeFeaturizer,
+    "filler_effect": FillerEffectFeaturizer,
     "plasticizer": PlasticizerFeaturizer,
     "process": ProcessFeaturizer,
     "conditions": ConditionsFeaturizer,
     "cycling": CyclingFeaturizer,
     "polymer_physics": PolymerTransportFeaturizer,
     "glass_transition": GlassTransitionFeaturizer,
+    "oxidation": OxidationFeaturizer,
+    "lsv": LSVProtocolFeaturizer,
 }
 FORMULATION_BLOCKS: tuple[str, ...] = ("polymer", "salt", "concentration", "filler", "plasticizer", "process")
 
@@ -43,15 +50,19 @@ class FormulationFeaturizer(TransformerMixin, BaseEstimator):
     of the polymer's Morgan count fingerprint (0 turns it off). Stateless like its parts.
     """
 
-    def __init__(self, blocks: Sequence[str] = (*FORMULATION_BLOCKS, "conditions"), fingerprint_bits: int = 64):
+    def __init__(self, blocks: Sequence[str] = (*FORMULATION_BLOCKS, "conditions"), fingerprint_bits: int = 64,
+                 filler_effect=None):
         self.blocks = blocks
         self.fingerprint_bits = fingerprint_bits
+        self.filler_effect = filler_effect  # fitted FillerEffectModel for the "filler_effect" block (None: physics only)
 
     def featurizers(self) -> list[tuple[str, Featurizer]]:
         unknown = [b for b in self.blocks if b not in BLOCKS]
         if unknown:
             raise ValueError(f"unknown featurizer blocks {unknown}; choose from {list(BLOCKS)}")
-        return [(b, PolymerFeaturizer(self.fingerprint_bits) if b == "polymer" else BLOCKS[b]()) for b in self.blocks]
+        special = {"polymer": lambda: PolymerFeaturizer(self.fingerprint_bits),
+                   "filler_effect": lambda: FillerEffectFeaturizer(self.filler_effect)}
+        return [(b, special.get(b, BLOCKS[b])()) for b in self.blocks]
 
     def fit(self, X: pd.DataFrame, y=None) -> FormulationFeaturizer:
         for _, featurizer in self.featurizers():

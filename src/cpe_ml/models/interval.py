@@ -70,6 +70,10 @@ class IntervalRegressor(RegressorMixin, BaseEstimator):
         self.model_ = self._booster(X.shape[1]).fit(X, y, sample_weight=sample_weight)
         return self
 
+    def settings(self) -> dict:
+        """The XGBoost settings in force (defaults overridden by ``params``)."""
+        return {**DEFAULT_PARAMS, **(self.params or {})}
+
     def _calibration_margin(self, X: np.ndarray, y: np.ndarray, groups: np.ndarray | None,
                             sample_weight: np.ndarray | None) -> float:
         n_groups = len(np.unique(groups)) if groups is not None else len(y)

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from sklearn.model_selection import GroupKFold, KFold
 
 from cpe_ml.models.interval import IntervalRegressor
 
 
-def tune_params(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, monotone: dict[int, int],
-                n_trials: int, seed: int = 0, folds: int = 3) -> dict:
+def tune_params(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None,
+                make_estimator: Callable[[dict], IntervalRegressor], n_trials: int, seed: int = 0,
+                folds: int = 3) -> dict:
     """Best XGBoost settings by grouped inner-CV MAE of the median over ``n_trials`` Optuna trials.
 
+    ``make_estimator(params)`` builds the target's model (uncalibrated) with those settings.
     Called inside each outer training fold by the training code (nested CV); the search space stays
     within what suits 50-5,000 rows (shallow trees, strong regularization).
     """
@@ -36,8 +40,7 @@ def tune_params(X: np.ndarray, y: np.ndarray, groups: np.ndarray | None, monoton
         }
         errors = []
         for train, test in splits:
-            model = IntervalRegressor(monotone=monotone, params=params, calibration_folds=0, random_state=seed)
-            model.fit(X[train], y[train])
+            model = make_estimator(params).fit(X[train], y[train])
             errors.append(np.mean(np.abs(model.predict(X[test]) - y[test])))
         return float(np.mean(errors))
 
