@@ -23,7 +23,7 @@ from cpe_ml.evaluation.baselines import BASELINES, baseline_predictions
 from cpe_ml.evaluation.bounds import bound_satisfaction
 from cpe_ml.evaluation.cv import cv_groups, make_splits, skill_score
 from cpe_ml.evaluation.metrics import regression_metrics
-from cpe_ml.featurizers.formulation import FORMULATION_BLOCKS, FormulationFeaturizer
+from cpe_ml.featurizers.formulation import FormulationFeaturizer
 from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.models.targets import SMALL_DATA_PARAMS, STUMP_PARAMS, TARGETS, Target
 from cpe_ml.validation import read_formulations, validate_formulations
@@ -136,13 +136,13 @@ def evaluate(target: Target, frame: pd.DataFrame, seed: int, folds: int = 5) -> 
     X, _ = features(rows, target.blocks)
     base = {b: np.empty(len(rows)) for b in BASELINES}
     if target.fade_scale:
-        base |= {f"{b}_fade": np.empty(len(rows)) for b in BASELINES}
+        base |= {f"{b}_model_scale": np.empty(len(rows)) for b in BASELINES}
     for train, test in splits:
         for b, values in baseline_predictions(X[train], y_target[train], polymers[train], X[test], polymers[test]).items():
             base[b][test] = values
         if target.fade_scale:
             for b, values in baseline_predictions(X[train], y[train], polymers[train], X[test], polymers[test]).items():
-                base[f"{b}_fade"][test] = to_target(values, test)
+                base[f"{b}_model_scale"][test] = to_target(values, test)
     best = min(base, key=lambda b: np.mean(np.abs(base[b] - y_target)))
     best_mae = float(np.mean(np.abs(base[best] - y_target)))
     table = []

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpe_ml.models.arrhenius import B_MIN_K, VTFBooster, capped_t0_k, smoothed_distance_k, vtf_shape
+from cpe_ml.models.arrhenius import B_MIN_K, REFERENCE_TEMPERATURE_K, VTFBooster, capped_t0_k, smoothed_distance_k, vtf_shape
 
 
 def _synthetic_series(n_formulations: int = 300, seed: int = 0):
@@ -64,8 +64,8 @@ def test_contributions_sum_to_the_prediction():
     model = VTFBooster(temperature_index=6, tg_index=7, params={"n_estimators": 60}).fit(X, y)
     parts = model.contributions(X[:50])
     assert np.allclose(parts.sum(axis=1), model.predict(X[:50]), atol=1e-4)
-    # the temperature column carries -B g(T): negative below 25 C, positive above
-    assert np.array_equal(np.sign(parts[:, 6]), np.sign(X[:50, 6] - 298.15))
+    # the temperature column carries -B g(T): negative below the reference temperature, positive above
+    assert np.array_equal(np.sign(parts[:, 6]), np.sign(X[:50, 6] - REFERENCE_TEMPERATURE_K))
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +101,23 @@ def test_named_filler_at_zero_loading_predicts_exactly_the_filler_free_host(cond
         host, {**host, "filler": "LLZTO", "filler_loading_wt_pct": 0}, {**host, "filler": "LLZTO", "filler_loading_wt_pct": 10}])
     assert none == zero
     assert ten > none
+
+
+def test_a_labs_own_rows_of_an_unseen_polymer_improve_its_predictions():
+    """Few-shot protocol on a small real fixture: 20 rows of the held-out polymer beat none."""
+    from cpe_ml.datasets import load_default_public
+    from cpe_ml.evaluation.benchmark import run_fewshot_benchmark
+    from cpe_ml.validation import validate_formulations
+
+    public = load_default_public()
+    public = public.loc[public["dataset"].eq("bradford2023")]
+    counts = public["polymer_smiles"].value_counts()
+    chosen = counts[(counts >= 60) & (counts <= 400)].index[:8]
+    table = public.loc[public["polymer_smiles"].isin(chosen)].groupby("polymer_smiles").head(60)
+    frame = validate_formulations(table.astype(object).where(table.notna(), ""))[0].reset_index(drop=True)
+    key = frame["polymer_canonical_smiles"].to_numpy()
+    splits = [(np.flatnonzero(key != p), np.flatnonzero(key == p), i) for i, p in enumerate(pd.unique(key)[:4])]
+    result = run_fewshot_benchmark(frame, ks=(0, 20), splits=splits, params={"n_estimators": 120})
+    mae = result.mae_by_k()
+    assert mae[20] < mae[0]
+    assert result.too_few.empty and (result.per_fold["n_scored"] > 0).all()

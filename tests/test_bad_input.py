@@ -231,8 +231,11 @@ def conductivity_model(tmp_path_factory):
     from cpe_ml.training import TrainConfig, train
 
     tmp = tmp_path_factory.mktemp("bad_input_model")
+    curated = pd.read_csv(ROOT / "data" / "cpe_literature.csv", dtype=str, keep_default_na=False)
+    curated[curated["conductivity_s_cm"] != ""].head(80).to_csv(tmp / "small.csv", index=False)  # 80 real rows: ~20 s
     with contextlib.chdir(tmp):
-        train(TrainConfig(tracking_uri=f"sqlite:///{tmp}/mlflow.db", models_dir=tmp / "models", folds=2, targets=["conductivity"]))
+        train(TrainConfig(data=[tmp / "small.csv"], tracking_uri=f"sqlite:///{tmp}/mlflow.db", models_dir=tmp / "models",
+                          folds=2, targets=["conductivity"]))
     return tmp / "models", load_bundles(tmp / "models")["conductivity"]
 
 
@@ -401,3 +404,41 @@ def test_case_table_covers_every_command():
     counts = pd.Series([c.values[1] for c in TABLE_CASES]).value_counts()
     total = len(TABLE_CASES) + len(OPTION_CASES) + len(SCREEN_CASES) + len(SERVING_CASES)
     assert total >= 150 and set(counts.index) == set(TABLE_COMMANDS)
+
+
+class _Payload:
+    """Pickles to a call of os.system: what a planted model file would run on a plain joblib.load."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+@pytest.mark.parametrize("damage", ["payload", "truncated", "random bytes", "empty", "other pickle"])
+def test_damaged_or_planted_model_file_is_refused_without_running_it(damage, tmp_path, models_dir):
+    import joblib
+
+    planted = tmp_path / "models"
+    planted.mkdir()
+    marker = tmp_path / "payload-ran"
+    original = (models_dir / "conductivity.joblib").read_bytes()
+    target = planted / "conductivity.joblib"
+    if damage == "payload":
+        joblib.dump(_Payload(marker), target)
+    elif damage == "truncated":
+        target.write_bytes(original[: len(original) // 2])
+    elif damage == "random bytes":
+        target.write_bytes(os.urandom(4096))
+    elif damage == "empty":
+        target.write_bytes(b"")
+    else:
+        joblib.dump({"not": "a bundle"}, target)
+    candidates = tmp_path / "candidates.csv"
+    candidates.write_bytes(row())
+    result, seconds = _run(["predict", str(candidates), "--models-dir", str(planted)], tmp_path)
+    expected = {"payload": "refusing to load it (it could run code)", "other pickle": "is not a cpe-ml model bundle"}.get(
+        damage, "is damaged or not a cpe-ml bundle: retrain with `python train.py`")
+    _assert_refused(result, seconds, (str(target), expected))
+    assert not marker.exists()

@@ -99,3 +99,18 @@ def test_retention_in_range_and_non_increasing_in_cycles_for_every_candidate(cur
     assert np.all((bands >= 0) & (bands <= 100))
     assert np.all(np.diff(bands[:, :, 1], axis=0) <= 1e-9)
     assert bands[0, :, 1].mean() > bands[-1, :, 1].mean()  # fade is visible, not flat
+
+
+def test_oxidation_features_name_the_weakest_component():
+    raw = pd.DataFrame([
+        {"record_id": "a", "polymer": "PEO", "salt": "LiTFSI", "salt_eo_li_ratio": "16", "plasticizer": "SN", "plasticizer_wt_pct": "10"},
+        {"record_id": "b", "polymer": "PVDF-HFP", "salt": "LiI", "salt_eo_li_ratio": "16"},
+        {"record_id": "c", "polymer_smiles": "[*]CC([*])OC", "salt": "LiTFSI", "salt_eo_li_ratio": "16"},  # not tabulated: computed
+    ])
+    clean = validate_formulations(raw)[0]
+    features = FormulationFeaturizer(("oxidation",)).fit(clean).transform_frame(clean)
+    features.columns = [c.split("__", 1)[1] for c in features.columns]
+    assert features.loc[0, "weakest_is_polymer"] == 1 and features.loc[0, "min_ip_solv_ev"] == features.loc[0, "polymer_ip_solv_ev"]
+    assert features.loc[1, "weakest_is_anion"] == 1 and features.loc[1, "anion_ip_solv_ev"] < features.loc[0, "anion_ip_solv_ev"]
+    assert np.isfinite(features.loc[2, "polymer_ip_solv_ev"])
+    assert np.isnan(features.loc[1, "plasticizer_ip_solv_ev"])

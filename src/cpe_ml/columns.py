@@ -62,6 +62,10 @@ REFUSED_VARIANTS: dict[str, str] = {
 }
 
 
+#: difflib similarity above which an unknown column is taken for a misspelling ('slat' -> 'salt' is 0.75).
+NEAR_MISS_CUTOFF = 0.75
+
+
 class ColumnError(ValueError):
     """Column names that cannot be used as written; the message is one line listing every one."""
 
@@ -110,7 +114,7 @@ def check_columns(frame: pd.DataFrame, source: str | None = None) -> tuple[pd.Da
         elif key in REFUSED_VARIANTS:
             errors.append(f"'{column}' is not a schema column: write {REFUSED_VARIANTS[key]}")
         else:
-            close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.8)
+            close = difflib.get_close_matches(key, list(known), n=1, cutoff=NEAR_MISS_CUTOFF)
             if close and close[0] not in frame.columns:
                 errors.append(f"'{column}' is not a schema column: did you mean '{close[0]}'?")
             else:

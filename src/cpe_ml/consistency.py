@@ -125,8 +125,9 @@ def _check_components(frame: pd.DataFrame, out, candidates: bool, warnings: list
             out.add(orphan, amount, message)
         elif orphan.any():
             warnings.append(f"{int(orphan.sum())} distinct row(s): {message} (the amount is used without a component)")
-    total = frame["filler_loading_wt_pct"].fillna(0) + frame["plasticizer_wt_pct"].fillna(0)
-    out.add(total > 100.0, "plasticizer_wt_pct", lambda v: "filler_loading_wt_pct + plasticizer_wt_pct is above 100 wt% of the electrolyte; check both cells")
+    filler_wt, plasticizer_wt = frame["filler_loading_wt_pct"].fillna(0), frame["plasticizer_wt_pct"].fillna(0)
+    each_possible = (filler_wt <= 100.0) & (plasticizer_wt <= 100.0)  # one above 100 is already a range error
+    out.add(each_possible & (filler_wt + plasticizer_wt > 100.0), "plasticizer_wt_pct", lambda v: "filler_loading_wt_pct + plasticizer_wt_pct is above 100 wt% of the electrolyte; check both cells")
 
 
 def _check_salt_amounts(frame: pd.DataFrame, out, candidates: bool, warnings: list[str]) -> None:

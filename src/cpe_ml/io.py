@@ -63,6 +63,8 @@ def _read(path: Path) -> pd.DataFrame:
         head = handle.read(SNIFF_BYTES)
     if not head:
         raise _fail(path, "the file is empty; a table needs a header line and at least one row")
+    if not head.strip():
+        raise _fail(path, "the file holds only blank lines; a table needs a header line and at least one row")
     if head.startswith(b"PK\x03\x04") or suffix in (".xlsx", ".xls", ".ods"):
         raise _fail(path, "spreadsheet workbooks are not read; save the sheet as 'CSV UTF-8 (comma delimited)'")
     if suffix == ".parquet":

@@ -115,6 +115,12 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
             assumed = clean["_retention_cycles_assumed"].to_numpy(dtype=bool)
             note = f"retention_cycles not given: predicted after {DEFAULT_RETENTION_CYCLES:g} cycles"
             flags = ["; ".join(filter(None, [f, note])) if a else f for f, a in zip(flags, assumed)]
+        skill = float(bundle.cv_metrics.get("skill", np.nan))
+        if not skill > 0:  # no skill over the best baseline in grouped CV: never presented as confident
+            note = f"{name} model has no skill over the best baseline in grouped CV"
+            flags = ["; ".join(filter(None, [f, note])) for f in flags]
+            confidence = np.full(len(flags), "low", dtype=object)
+        out[f"skill_{name}"] = skill
         out[f"ad_flags_{name}"] = flags
         out[f"confidence_{name}"] = confidence
     if explain:

@@ -6,7 +6,11 @@ URI, including a remote ``mlflow server``.
 
 from __future__ import annotations
 
+import os
+import socket
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import mlflow
@@ -34,10 +38,67 @@ def git_commit() -> str:
 
 
 def configure(tracking_uri: str, experiment: str) -> str:
-    """Point MLflow at the store and experiment; returns the experiment id."""
+    """Point MLflow at the store and experiment; returns the experiment id.
+
+    A new SQLite store is created under a file lock (two first trainings in one folder otherwise race on
+    creating its tables: ``duplicate column name: step``), and runs left RUNNING by a killed training of
+    this machine are closed as KILLED (:func:`close_abandoned_runs`).
+    """
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
-    return mlflow.set_experiment(experiment).experiment_id
+    with _store_lock(tracking_uri):
+        experiment_id = mlflow.set_experiment(experiment).experiment_id
+        MlflowClient().search_registered_models(max_results=1)  # creates the registry tables too, under the lock
+    close_abandoned_runs(experiment_id)
+    return experiment_id
+
+
+@contextmanager
+def _store_lock(tracking_uri: str) -> Iterator[None]:
+    """An exclusive lock beside a local SQLite store (``<db>.lock``); other stores need none."""
+    if not tracking_uri.startswith("sqlite:///"):
+        yield
+        return
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        yield
+        return
+    database = Path(tracking_uri.removeprefix("sqlite:///"))
+    database.parent.mkdir(parents=True, exist_ok=True)
+    with open(f"{database}.lock", "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
+def close_abandoned_runs(experiment_id: str) -> list[str]:
+    """Mark KILLED the RUNNING runs whose training process (tagged by :func:`run_tags`) is gone, with their children.
+
+    Only runs started on this host are judged (a process id means nothing elsewhere); returns their ids.
+    """
+    client = MlflowClient()
+    running = client.search_runs([experiment_id], filter_string="attributes.status = 'RUNNING'", max_results=1000)
+    host = socket.gethostname()
+    dead = {r.info.run_id for r in running
+            if r.data.tags.get("cpe_ml_host") == host and r.data.tags.get("cpe_ml_pid", "").isdigit()
+            and not _process_alive(int(r.data.tags["cpe_ml_pid"]))}
+    closed = sorted(dead | {r.info.run_id for r in running if r.data.tags.get("mlflow.parentRunId") in dead})
+    for run_id in closed:
+        client.set_terminated(run_id, status="KILLED")
+    return closed
 
 
 def run_tags(catalog_version: str, data_digest: str, protocol: str) -> dict[str, str]:
@@ -48,6 +109,8 @@ def run_tags(catalog_version: str, data_digest: str, protocol: str) -> dict[str,
         "schema_version": SCHEMA_VERSION,
         "data_digest": data_digest,
         "cv_protocol": protocol,
+        "cpe_ml_host": socket.gethostname(),  # with the pid: a later start can tell this run was killed
+        "cpe_ml_pid": str(os.getpid()),
     }
 
 

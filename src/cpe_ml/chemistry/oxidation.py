@@ -47,7 +47,7 @@ import numpy as np
 from rdkit import Chem, rdBase
 from rdkit.Chem import AllChem
 
-from cpe_ml.chemistry.repeat_unit import RepeatUnitError, oligomer_smiles
+from cpe_ml.chemistry.repeat_unit import RepeatUnitError, canonical_repeat_unit, oligomer_smiles
 
 HARTREE_EV = 27.211386245988
 #: Empirical IP/EA shift of GFN2-xTB (xtb ``ipeashift`` = 1.78069 in units of 0.1 Eh).
@@ -196,8 +196,6 @@ def oxidation_jobs(catalog, extra_polymers=()) -> list[tuple[str, str, str]]:
 
 def compute_row(name: str, kind: str, smiles: str, seed: int = 0) -> dict:
     """One row of the oxidation table (NaN IP with the reason in ``method`` when it fails)."""
-    from cpe_ml.chemistry.repeat_unit import canonical_repeat_unit
-
     row = {"name": name, "kind": kind, "smiles": smiles, "species_smiles": "", "oligomer_n": 0, "method": METHOD,
            "ip_ev": np.nan, "ip_solv_ev": np.nan, "homo_ev": np.nan, "n_atoms": 0, "seconds": 0.0}
     try:

@@ -69,6 +69,7 @@ def validate(
 
 
 @app.command()
+@guarded
 def describe(
     name: str = typer.Argument("cpe_literature", help="A file path, 'cpe_literature' (the embedded data) or a public dataset: bradford2023, hatakeyama2022."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a PNG overview: conductivity vs 1000/T by polymer family, rows per polymer."),
@@ -90,6 +91,7 @@ def describe(
 
 
 @app.command()
+@guarded
 def merge(
     slices: list[Path] = typer.Argument(..., help="Curated slice CSVs (data/curation/*.csv)."),
     output: Path = typer.Option(Path("data/cpe_literature.csv"), "-o", "--output", help="Merged table."),

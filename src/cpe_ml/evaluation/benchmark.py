@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from cpe_ml.chemistry.repeat_unit import canonical_repeat_unit
-from cpe_ml.models.targets import TARGETS
+from cpe_ml.models.targets import TARGETS, inverse_sqrt_count_weights
 
 BENCHMARKS = ("bradford2023",)
 POLYMER_KEYS = ("canonical", "raw")
@@ -160,20 +160,11 @@ class BenchmarkResult:
 
 
 def polymer_weights(polymers: np.ndarray, weighting: str = "sqrt") -> np.ndarray | None:
-    """Row weights that keep the most-measured polymers from drowning the rest (mean 1; None for ``none``).
-
-    The benchmark scores unseen polymers, and rows of one polymer are strongly correlated (same chemistry,
-    often the same paper): with equal row weights the fit is mostly about PEO and PTMC. Weighing every
-    polymer equally (1/rows) throws away the many-condition curves of well-measured polymers; 1/sqrt(rows)
-    sits between the two and scored better than either here (benchmarks/bradford2023_results.md).
-    """
+    """Row weights that keep the most-measured polymers from drowning the rest (mean 1; None for ``none``):
+    :func:`cpe_ml.models.targets.inverse_sqrt_count_weights`, the product's own weighting."""
     if weighting not in POLYMER_WEIGHTINGS:
         raise ValueError(f"unknown polymer weighting {weighting!r}; choose from {', '.join(POLYMER_WEIGHTINGS)}")
-    if weighting == "none":
-        return None
-    counts = pd.Series(polymers).map(pd.Series(polymers).value_counts()).to_numpy(dtype=float)
-    weights = 1.0 / np.sqrt(counts)
-    return weights / weights.mean()
+    return None if weighting == "none" else inverse_sqrt_count_weights(polymers)
 
 
 def load_bradford_frame(data_dir=None) -> pd.DataFrame:
@@ -201,6 +192,18 @@ def _prepared(frame: pd.DataFrame | None, data_dir, blocks: Sequence[str], finge
     return frame, X, y, list(featurizer.get_feature_names_out()), polymer_key_column(frame, polymer_key).to_numpy()
 
 
+def _with_extra_rows(frame: pd.DataFrame, splits: list, n_own: int, polymers: np.ndarray) -> list:
+    """Each fold's training plus the extra rows (positions >= n_own) that share no polymer with its test set."""
+    second = frame["polymer2_canonical_smiles"].fillna("").astype(str).to_numpy() if "polymer2_canonical_smiles" in frame else np.full(len(frame), "")
+    extra = np.arange(n_own, len(frame))
+    out = []
+    for train, test, t in splits:
+        tested = set(polymers[test])
+        keep = extra[~(np.isin(polymers[extra], list(tested)) | np.isin(second[extra], list(tested)))]
+        out.append((np.concatenate([train, keep]), test, t))
+    return out
+
+
 def run_bradford_benchmark(
     frame: pd.DataFrame | None = None,
     *,
@@ -215,8 +218,14 @@ def run_bradford_benchmark(
     polymer_weighting: str = "sqrt",
     n_jobs: int = 2,
     on_fold: Callable[[int, int], None] | None = None,
+    extra_training: pd.DataFrame | None = None,
 ) -> BenchmarkResult:
     """Run the Bradford et al. 2023 protocol with the product's conductivity model.
+
+    ``extra_training`` (a validated table, e.g. the Hatakeyama rows the product also trains on) adds rows to
+    every fold's training, except rows whose host or second polymer is one of the fold's test polymers
+    (canonical repeat unit), so no test polymer leaks in under another table's name. Scored rows stay
+    Bradford's.
 
     ``frame`` is a validated Bradford table (default: loaded from ``data_dir`` or the cache); ``blocks``,
     ``fingerprint_bits`` and ``params`` (XGBoost settings over the benchmark defaults) choose the model;
@@ -226,10 +235,17 @@ def run_bradford_benchmark(
     threads made 2 threads 6x slower than 1). The interval calibration is skipped: it sets the band width but leaves the centre, which is scored, alone.
     """
     started = time.perf_counter()
-    frame, X, y, names, polymers = _prepared(frame, data_dir, blocks, fingerprint_bits, polymer_key)
     target = TARGETS["conductivity"]
-    xgb_params = {**DEFAULT_PARAMS, **(params or {})}
+    frame = load_bradford_frame(data_dir) if frame is None else frame.reset_index(drop=True)
+    frame = frame.loc[target.rows(frame)].reset_index(drop=True)
+    n_own = len(frame)
     splits = bradford_folds(frame, polymer_key, holdout_validation)
+    if extra_training is not None:
+        frame = pd.concat([frame, extra_training.loc[target.rows(extra_training)]], ignore_index=True)
+    frame, X, y, names, polymers = _prepared(frame, data_dir, blocks, fingerprint_bits, polymer_key)
+    if extra_training is not None:
+        splits = _with_extra_rows(frame, splits, n_own, polymers)
+    xgb_params = {**DEFAULT_PARAMS, **(params or {})}
     weights = polymer_weights(polymers, polymer_weighting)
     chosen_blocks = tuple(blocks)
 
@@ -285,6 +301,16 @@ def log_benchmark(result: BenchmarkResult, tracking_uri: str, experiment: str = 
     return run.info.run_id
 
 
+#: Pseudo-count of the lab offset: n rows of a polymer move its prediction by n/(n + k) of their mean residual.
+LAB_OFFSET_SHRINKAGE = 1.0
+
+
+def lab_offsets(keys: np.ndarray, residuals: np.ndarray, shrinkage: float = LAB_OFFSET_SHRINKAGE) -> pd.Series:
+    """Per key (polymer): sum of residuals / (rows + shrinkage), the shrunk mean of a lab's own residuals."""
+    table = pd.DataFrame({"key": keys, "r": residuals}).groupby("key")["r"].agg(["sum", "size"])
+    return table["sum"] / (table["size"] + shrinkage)
+
+
 #: Rows of the held-out polymer that a lab adds in the few-shot protocol.
 FEWSHOT_KS: tuple[int, ...] = (0, 5, 20)
 
@@ -315,6 +341,8 @@ def run_fewshot_benchmark(
     params: dict | None = None,
     lab_weight: float | None = None,
     splits: list[tuple[np.ndarray, np.ndarray, int]] | None = None,
+    lab_mode: str = "offset",
+    shrinkage: float = LAB_OFFSET_SHRINKAGE,
     n_jobs: int = 2,
     on_fold: Callable[[int, int], None] | None = None,
 ) -> FewShotResult:
@@ -325,6 +353,10 @@ def run_fewshot_benchmark(
     --with-default`` (``lab_weight``, default the conductivity target's ``curated_weight``, times the
     1/sqrt(rows of its polymer) weight); the rows never drawn for the largest k are scored, so every k
     is scored on the same rows. Held-out polymers with too few rows are listed in ``too_few``, not hidden.
+
+    ``lab_mode="offset"`` (the product's path, :func:`lab_offsets`): the public prior is fitted without the
+    lab's rows and each of the lab's polymers is shifted by the shrunk mean residual of its rows;
+    ``"weight"``: the lab's rows join the training with ``lab_weight``.
     """
     started = time.perf_counter()
     frame, X, y, names, polymers = _prepared(frame, data_dir, blocks, fingerprint_bits, polymer_key)
@@ -349,18 +381,31 @@ def run_fewshot_benchmark(
         if not scored:
             continue
         scored_rows = np.concatenate(scored)
+        prior = None
         for k in ks:
             added = np.concatenate(drawn[k]).astype(int)
-            rows = np.concatenate([train, added])
-            weights = polymer_weights(polymers[rows]) * np.where(np.arange(len(rows)) >= len(train), lab_weight, 1.0)
-            model = target.estimator(names, xgb_params, random_state=seed, n_jobs=n_jobs, calibration_folds=0)
-            pred = model.fit(X[rows], y[rows], sample_weight=weights).predict(X[scored_rows])
+            if lab_mode == "offset":  # the prior never sees the lab's rows; their residuals shift their polymer
+                if prior is None:
+                    prior = target.estimator(names, xgb_params, random_state=seed, n_jobs=n_jobs, calibration_folds=0)
+                    prior.fit(X[train], y[train], sample_weight=polymer_weights(polymers[train]))
+                pred = prior.predict(X[scored_rows])
+                if k:
+                    offsets = lab_offsets(polymers[added], y[added] - prior.predict(X[added]), shrinkage)
+                    pred = pred + pd.Series(polymers[scored_rows]).map(offsets).fillna(0.0).to_numpy()
+            else:
+                rows = np.concatenate([train, added])
+                weights = polymer_weights(polymers[rows]) * np.where(np.arange(len(rows)) >= len(train), lab_weight, 1.0)
+                model = target.estimator(names, xgb_params, random_state=seed, n_jobs=n_jobs, calibration_folds=0)
+                pred = model.fit(X[rows], y[rows], sample_weight=weights).predict(X[scored_rows])
+                if lab_mode == "both" and k:
+                    offsets = lab_offsets(polymers[added], y[added] - model.predict(X[added]), shrinkage)
+                    pred = pred + pd.Series(polymers[scored_rows]).map(offsets).fillna(0.0).to_numpy()
             records.append({"fold": t, "k": k, "n_scored": len(scored_rows), "n_polymers": len(scored),
                             "mae": float(np.mean(np.abs(pred - y[scored_rows])))})
         if on_fold:
             on_fold(i + 1, len(splits))
     run_params = {"protocol": "bradford2023 folds, k rows of each held-out polymer added", "ks": ",".join(map(str, ks)),
-                  "lab_weight": lab_weight, "seed": seed, "polymer_key": polymer_key, "n_rows": len(frame),
+                  "lab_mode": lab_mode, "lab_weight": lab_weight, "shrinkage": shrinkage, "seed": seed, "polymer_key": polymer_key, "n_rows": len(frame),
                   **{f"xgb_{k}": v for k, v in xgb_params.items()}}
     return FewShotResult(pd.DataFrame(records), pd.DataFrame(too_few, columns=["fold", "polymer", "rows"]),
                          run_params, time.perf_counter() - started)

@@ -20,8 +20,8 @@ CV_PROTOCOLS = ("paper", "polymer", "random")
 def cv_groups(frame: pd.DataFrame, protocol: str) -> np.ndarray | None:
     """Group label per row: the source paper, the host polymer, or None for a random split.
 
-    Rows without a paper of their own (Bradford 2023's per-row sources, user rows with an empty
-    ``source``) are grouped by dataset + polymer, so they cannot leak across folds either.
+    Rows without a paper of their own (user rows with an empty ``source``) are grouped by dataset +
+    polymer, so they cannot leak across folds either.
     """
     if protocol == "random":
         return None
@@ -32,8 +32,9 @@ def cv_groups(frame: pd.DataFrame, protocol: str) -> np.ndarray | None:
         raise ValueError(f"unknown CV protocol {protocol!r}; choose from {', '.join(CV_PROTOCOLS)}")
     dataset = frame["dataset"] if "dataset" in frame else pd.Series("", index=frame.index)
     source = frame["source"].fillna("").astype(str)
-    # Rows without a paper (Bradford's per-row sources, user rows with no `source`) are held out by polymer.
-    by_polymer = dataset.eq("bradford2023") | source.str.strip().eq("")
+    # Rows without a paper (user rows with no `source`) are held out by polymer. Public rows carry their
+    # paper (Hatakeyama: DOI) or a documented stand-in (Bradford: polymer as written + reported Mw).
+    by_polymer = source.str.strip().eq("")
     return np.where(by_polymer, dataset.astype(str) + ":polymer:" + polymer.astype(str), source)
 
 

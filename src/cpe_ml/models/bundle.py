@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pandas as pd
 
@@ -16,6 +15,7 @@ from cpe_ml.featurizers.formulation import FormulationFeaturizer
 from cpe_ml.models.domain import ApplicabilityDomain
 from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.models.targets import TARGETS, Target
+from cpe_ml.safe_pickle import safe_load
 from cpe_ml.schema import SCHEMA_VERSION
 from cpe_ml.storage import atomic_dump
 
@@ -64,7 +64,7 @@ def load_bundle(path: str | os.PathLike) -> ModelBundle:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no model bundle at {path}; train first with `python train.py` (writes models/*.joblib)")
-    bundle = joblib.load(path)
+    bundle = safe_load(path)  # not joblib.load: a planted file must not run code (cpe_ml.safe_pickle)
     if not isinstance(bundle, ModelBundle) or bundle.bundle_format != BUNDLE_FORMAT:
         raise ValueError(f"{path} is not a cpe-ml model bundle of format {BUNDLE_FORMAT}; retrain with this version")
     if bundle.schema_version != SCHEMA_VERSION:

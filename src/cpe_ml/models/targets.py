@@ -26,6 +26,8 @@ TEMPERATURE_FEATURES: tuple[str, ...] = (
 #: gap between best-of-paper composites and public filler-free tables cannot pose as a filler effect.
 FILLER_OFFSET_FEATURE = "filler_effect__log10_composite_over_host"
 FILLER_PREFIXES: tuple[str, ...] = ("filler__", "composite__", "filler_effect__")
+#: Features derived from the filler elsewhere (electrolyte type spe/cpe is "filler present" by another name).
+FILLER_DERIVED_FEATURES: tuple[str, ...] = ("process__type_spe", "process__type_cpe")
 
 #: Qualifiers of values that are bounds, not measurements: never fitted as exact values.
 BOUND_QUALIFIERS = ("lower_bound", "upper_bound")
@@ -50,6 +52,18 @@ def per_cycle_fade(retention_pct, cycles) -> np.ndarray:
     return 1.0 - np.exp(-cumulative_fade(retention_pct) / np.asarray(cycles, dtype=float))
 
 
+def inverse_sqrt_count_weights(keys: np.ndarray) -> np.ndarray:
+    """1/sqrt(rows sharing the row's key), scaled to mean 1 (so XGBoost's min_child_weight keeps its meaning).
+
+    Rows of one polymer are strongly correlated (same chemistry, often the same paper): with equal weights a
+    fit is mostly about PEO; with 1/rows the many-condition curves of well-measured polymers are wasted;
+    1/sqrt(rows) sits between (benchmarks/bradford2023_results.md).
+    """
+    _, codes, counts = np.unique(np.asarray(keys).astype(str), return_inverse=True, return_counts=True)
+    weights = 1.0 / np.sqrt(counts[codes.ravel()])
+    return weights / weights.mean()
+
+
 @dataclass(frozen=True)
 class Target:
     """A predicted property.
@@ -62,8 +76,9 @@ class Target:
     in log10 N (``monotone``). Retention = 100 exp(-L) therefore lies in 0-100 % and cannot rise with N,
     by construction, and the fade per cycle may slow down with N (power-law fade L ~ N^b with b <= 1, the
     usual shape of SEI/CEI growth) instead of being forced constant: a constant-f fit extrapolated from
-    short tests to 1000 cycles predicts ~0 % (measured: retention MAE 13 % vs 7.4 % for the ridge
-    baseline, benchmarks/window_retention.py). Rows of one cell at different N inform one another.
+    short tests to 1000 cycles predicts ~0 % (measured while building this with the benchmark
+    benchmarks/window_retention.py: retention MAE 12.6-13.3 % vs 7.4 % for the ridge baseline).
+    Rows of one cell at different N inform one another.
     """
 
     name: str
@@ -97,7 +112,8 @@ class Target:
         """The target's model for a feature matrix with columns ``names`` (monotone constraints or VTF readout)."""
         params = {**self.params, **(params or {})}
         if self.temperature_law:
-            hidden = [i for i, n in enumerate(names) if n in TEMPERATURE_FEATURES or n.startswith(FILLER_PREFIXES)]
+            hidden = [i for i, n in enumerate(names)
+                      if n in TEMPERATURE_FEATURES or n in FILLER_DERIVED_FEATURES or n.startswith(FILLER_PREFIXES)]
             offset = names.index(FILLER_OFFSET_FEATURE) if FILLER_OFFSET_FEATURE in names else None
             return ArrheniusRegressor(names.index("conditions__temperature_k"), names.index("glass_transition__tg_c"),
                                       tuple(hidden), offset, calibration_folds=calibration_folds, params=params,
@@ -112,10 +128,9 @@ class Target:
         that do not come from a public table (papers' composites keep their voice beside 19k public rows)."""
         if not self.polymer_weighting:
             return None
-        _, codes, counts = np.unique(polymers.astype(str), return_inverse=True, return_counts=True)
-        weights = 1.0 / np.sqrt(counts[codes.ravel()])
         public = rows["dataset"].isin(PUBLIC_NAMES).to_numpy() if "dataset" in rows else np.zeros(len(rows), bool)
-        return weights * np.where(public, 1.0, self.curated_weight)
+        weights = inverse_sqrt_count_weights(polymers) * np.where(public, 1.0, self.curated_weight)
+        return weights / weights.mean()
 
     def bound_rows(self, frame: pd.DataFrame) -> pd.Series:
         """Rows whose value is stated as a lower or upper bound ('>4.6 V'): checked as bounds, never fitted."""
@@ -145,7 +160,7 @@ class Target:
 
 #: Weight of a curated conductivity row relative to a public-table row of a polymer with as many rows
 #: (chosen by grouped CV on the curated rows; see README "Conductivity model").
-CURATED_CONDUCTIVITY_WEIGHT = 3.0
+CURATED_CONDUCTIVITY_WEIGHT = 10.0
 
 #: ~100-row targets: stumps-like trees and strong shrinkage (grouped CV on the curated data: voltage-window
 #: MAE 0.48 V vs 0.51 V with the conductivity settings, retention 7.5 % vs 7.7 %).
