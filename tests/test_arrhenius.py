@@ -24,7 +24,7 @@ def _synthetic_series(n_formulations: int = 300, seed: int = 0):
         firsts.append(len(rows))
         for t in rng.uniform(273.15, 373.15, rng.integers(3, 9)):
             rows.append([*features[f], t, tg[f]])
-            ys.append(level[f] - b[f] * vtf_shape(t, capped_t0_k(tg[f])) + 0.05 * rng.normal())
+            ys.append(level[f] - b[f] * vtf_shape(t, capped_t0_k(tg[f] + 273.15 - 50.0)) + 0.05 * rng.normal())
     return np.asarray(rows), np.asarray(ys), np.asarray(firsts), level, b
 
 
@@ -56,7 +56,7 @@ def test_vtf_shape_is_finite_and_monotone_below_t0():
     d = smoothed_distance_k(temperatures, 200.0)
     assert (d > 0).all() and (np.diff(d) > 0).all()
     assert np.isclose(d[-1], 200.0, atol=1e-6)  # = T - T0 far above T0
-    assert capped_t0_k(np.array([20.0]))[0] <= 213.15 and np.isclose(capped_t0_k(np.array([-100.0]))[0], 123.15, atol=0.01)
+    assert capped_t0_k(np.array([250.0]))[0] <= 213.15 and np.isclose(capped_t0_k(np.array([123.15]))[0], 123.15, atol=0.01)
 
 
 def test_contributions_sum_to_the_prediction():

@@ -17,7 +17,7 @@ import pandas as pd
 
 from cpe_ml import screen as screening
 from cpe_ml.models.bundle import ModelBundle
-from cpe_ml.prediction import PredictionResult, predict_formulations, validate_candidates
+from cpe_ml.prediction import PredictionResult, needs_temperature, predict_formulations, validate_candidates
 
 DEFAULT_PARTITION_ROWS = 100_000
 
@@ -54,7 +54,7 @@ def predict_on_cluster(
     import dask.dataframe as dd
 
     raw = frame.reset_index(drop=True)
-    report = validate_candidates(raw, temperatures, skip_invalid).report  # raises like the in-process call
+    report = validate_candidates(raw, temperatures, skip_invalid, needs_temperature(bundles)).report  # raises like the in-process call
     kept = raw.drop(index=np.asarray(report.skipped_rows, dtype=int) - 1).reset_index(drop=True)
     sample = predict_formulations(kept.head(1), bundles, temperatures, explain=explain)
     if not len(kept):

@@ -159,9 +159,17 @@ def serving_frame(model_input) -> pd.DataFrame:
     except TableReadError as err:
         raise MlflowException.invalid_parameter_value(str(err)) from None
     limit = int(os.environ.get("CPE_ML_SERVING_MAX_ROWS", SERVING_MAX_ROWS))
-    if not len(frame) or not len(frame.columns):
-        raise MlflowException.invalid_parameter_value("request: no rows; send dataframe_records like "
-                                                      '[{"polymer": "PEO", "salt": "LiTFSI", "salt_eo_li_ratio": 16, "temperature_c": 60}]')
+    example = '[{"polymer": "PEO", "salt": "LiTFSI", "salt_eo_li_ratio": 16, "temperature_c": 60}]'
+    if not len(frame):
+        raise MlflowException.invalid_parameter_value(f"request: no rows; send dataframe_records like {example}")
+    if not len(frame.columns):  # the scoring server drops keys outside the signature before the model sees them
+        raise MlflowException.invalid_parameter_value(f"request: no known key in any row (unknown keys are dropped); send schema columns like {example}")
+    for column in frame.columns:  # JSON true/false: pandas would read true as the number 1
+        flags = frame[column].map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool)
+        if flags.any():
+            row = int(flags.nonzero()[0][0])
+            raise MlflowException.invalid_parameter_value(
+                f"request: row {row + 1}, key {column!r}: {str(frame[column].iloc[row]).lower()} is not a value; write a number or text")
     if len(frame) > limit:
         raise MlflowException.invalid_parameter_value(f"request: {len(frame):,} rows, above the limit of {limit:,} per request "
                                                       "(CPE_ML_SERVING_MAX_ROWS); split it or use cpe-ml predict")

@@ -12,7 +12,8 @@ and d rises with T) and extrapolating along the physical curve. The trees see on
 (no temperature), so they learn log10 sigma_ref (conductivity at T_ref = 60 C), B and a T0 shift; T0 = Tg - 50 K comes
 from the host's glass transition (stated or estimated, :mod:`cpe_ml.featurizers.glass_transition`).
 ``d`` is T - T0 smoothed by a softplus of width ``s`` so that the law stays finite and monotone at and
-below T0. This is the approach of ChemArr (Bradford et al., ACS Cent. Sci. 2023, 9, 206), which predicts
+below T0; T0 (after the learned shift of at most 40 K) is smoothly capped at -60 C so that no curve
+diverges inside the measured range. This is the approach of ChemArr (Bradford et al., ACS Cent. Sci. 2023, 9, 206), which predicts
 Arrhenius parameters with a network, done here with XGBoost's multi-output custom objective.
 
 Fitting: squared error of log10 sigma(T) against the measurement, with a Gauss-Newton Hessian for B.
@@ -80,11 +81,15 @@ def smoothed_distance_k(temperature_k: np.ndarray, t0_k: np.ndarray) -> np.ndarr
     return SOFTPLUS_WIDTH_K * _softplus((np.asarray(temperature_k) - np.asarray(t0_k)) / SOFTPLUS_WIDTH_K)
 
 
-def capped_t0_k(tg_c: np.ndarray) -> np.ndarray:
-    """T0 = Tg - 50 K, smoothly capped at T0_MAX_K (a softplus min)."""
-    t0 = np.asarray(tg_c, dtype=float) + 273.15 - VTF_T0_BELOW_TG_K
+def capped_t0_k(t0_k: np.ndarray) -> np.ndarray:
+    """T0 smoothly capped at T0_MAX_K (a softplus min), after any learned shift."""
     with np.errstate(invalid="ignore"):
-        return T0_MAX_K - SOFTPLUS_WIDTH_K * _softplus((T0_MAX_K - t0) / SOFTPLUS_WIDTH_K)
+        return T0_MAX_K - SOFTPLUS_WIDTH_K * _softplus((T0_MAX_K - np.asarray(t0_k, dtype=float)) / SOFTPLUS_WIDTH_K)
+
+
+def _cap_slope(t0_k: np.ndarray) -> np.ndarray:
+    """d capped_t0_k / d T0."""
+    return _sigmoid((T0_MAX_K - np.asarray(t0_k, dtype=float)) / SOFTPLUS_WIDTH_K)
 
 
 def vtf_shape(temperature_k: np.ndarray, t0_k: np.ndarray) -> np.ndarray:
@@ -130,7 +135,8 @@ class VTFBooster(BaseEstimator):
         return np.array([i for i in range(n_features) if i not in dropped])
 
     def _raw_t0(self, X: np.ndarray) -> np.ndarray:
-        return capped_t0_k(np.asarray(X[:, self.tg_index], dtype=float))
+        """T0 = Tg - 50 K before the learned shift and the cap (NaN without a Tg)."""
+        return np.asarray(X[:, self.tg_index], dtype=float) + 273.15 - VTF_T0_BELOW_TG_K
 
     def _t0(self, X: np.ndarray) -> np.ndarray:
         t0 = self._raw_t0(X)
@@ -151,7 +157,7 @@ class VTFBooster(BaseEstimator):
         self.tree_columns_ = self._tree_columns(X.shape[1])
         t0_all = self._raw_t0(X)
         self.t0_fill_ = float(np.nanmedian(t0_all)) if np.isfinite(t0_all).any() else REFERENCE_TEMPERATURE_K - 150.0
-        shape = vtf_shape(X[:, self.temperature_index].astype(float), self._t0(X))
+        shape = vtf_shape(X[:, self.temperature_index].astype(float), capped_t0_k(self._t0(X)))
         trees = X[:, self.tree_columns_]
         # NaN != NaN would make every row with a missing feature its own formulation: key on a sentinel.
         key = np.where(np.isnan(trees), np.float32(-3.4e38), trees)
@@ -170,13 +176,15 @@ class VTFBooster(BaseEstimator):
         def objective(predt: np.ndarray, _: xgb.DMatrix) -> tuple[np.ndarray, np.ndarray]:
             predt = predt.reshape(n_distinct, n_out)
             level, raw = predt[codes, 0], predt[codes, 1]
-            t0 = base_t0 + (T0_SHIFT_MAX_K * np.tanh(predt[codes, 2]) if self.learn_t0 else 0.0)
+            uncapped = base_t0 + (T0_SHIFT_MAX_K * np.tanh(predt[codes, 2]) if self.learn_t0 else 0.0)
+            t0 = capped_t0_k(uncapped)
             g = vtf_shape(temperature, t0)
             b = pseudo_activation_k(raw)
             error = level + offset - b * g - y
             slopes = [np.ones(n), -g * B_SCALE_K * _sigmoid(raw)]
             if self.learn_t0:
-                slopes.append(-b * _vtf_shape_dt0(temperature, t0) * T0_SHIFT_MAX_K * (1.0 - np.tanh(predt[codes, 2]) ** 2))
+                slopes.append(-b * _vtf_shape_dt0(temperature, t0) * _cap_slope(uncapped) * T0_SHIFT_MAX_K
+                              * (1.0 - np.tanh(predt[codes, 2]) ** 2))
             grad = np.column_stack([np.bincount(codes, weight * error * slope, n_distinct) for slope in slopes])
             hess = np.column_stack([np.bincount(codes, weight * slope * slope, n_distinct) + 1e-9 for slope in slopes])
             return grad, hess
@@ -217,7 +225,7 @@ class VTFBooster(BaseEstimator):
         """Per row: log10 sigma at T_ref (60 C), B (K), T0 (K) and the VTF prefactor log10 A (sigma as T -> inf)."""
         X = np.asarray(X, dtype=np.float32)
         margins = self._margins(X)
-        t0 = self._t0(X) + (T0_SHIFT_MAX_K * np.tanh(margins[:, 2]) if self.learn_t0 else 0.0)
+        t0 = capped_t0_k(self._t0(X) + (T0_SHIFT_MAX_K * np.tanh(margins[:, 2]) if self.learn_t0 else 0.0))
         b = pseudo_activation_k(margins[:, 1])
         level = margins[:, 0]
         return {"log10_sigma_ref": level.astype(float), "pseudo_activation_k": b.astype(float), "t0_k": t0.astype(float),
@@ -248,7 +256,9 @@ class VTFBooster(BaseEstimator):
         b = pseudo_activation_k(margins[:, 1])
         tree_part = parts[:, 0, :-1] + (-shape * B_SCALE_K * _sigmoid(margins[:, 1]))[:, None] * parts[:, 1, :-1]
         if self.learn_t0:
-            t0_slope = -b * _vtf_shape_dt0(temperature, t0) * T0_SHIFT_MAX_K * (1.0 - np.tanh(margins[:, 2]) ** 2)
+            uncapped = self._t0(X) + T0_SHIFT_MAX_K * np.tanh(margins[:, 2])
+            t0_slope = (-b * _vtf_shape_dt0(temperature, t0) * _cap_slope(uncapped) * T0_SHIFT_MAX_K
+                        * (1.0 - np.tanh(margins[:, 2]) ** 2))
             tree_part += t0_slope[:, None] * parts[:, 2, :-1]
         out = np.zeros((len(X), X.shape[1] + 1))
         out[:, self.tree_columns_] = tree_part
