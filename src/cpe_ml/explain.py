@@ -56,16 +56,61 @@ def waterfall_plot(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_
 
     table = contributions(frame, bundles, record_id_or_row)
     targets = list(dict.fromkeys(table["target"]))
-    fig, axes = plt.subplots(1, len(targets), figsize=(6.2 * len(targets), 0.36 * (top + 3) + 1.2), squeeze=False)
+    conductivity = next((b for b in bundles.values() if b.target.temperature_law), None)
+    panels = len(targets) + (conductivity is not None)
+    fig, axes = plt.subplots(1, panels, figsize=(6.2 * panels, 0.36 * (top + 3) + 1.2), squeeze=False)
     row = find_row(frame, record_id_or_row)
     for ax, name in zip(axes[0], targets):
         _waterfall(ax, table.loc[table["target"] == name], bundles[name], top)
+    if conductivity is not None:
+        clean, _ = fill_conditions(validate_candidates(frame.iloc[[row]]).clean)
+        _loading_panel(axes[0][-1], loading_curve(clean, conductivity), clean)
     label = frame["record_id"].iloc[row] if "record_id" in frame else f"row {row + 1}"
     fig.suptitle(f"Why {label}: feature contributions to the prediction", fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return table
+
+
+#: Filler loadings (wt%) of the loading curve in explanations.
+LOADING_GRID_WT_PCT = np.arange(0.0, 70.1, 2.5)
+
+
+def loading_curve(clean: pd.DataFrame, bundle: ModelBundle) -> pd.DataFrame:
+    """The candidate's conductivity vs filler loading (its own filler, size, morphology and temperature).
+
+    Columns: loading, ``composite`` (the model), ``host`` (the same row without filler), ``physics`` (host +
+    effective-medium prior alone). A candidate without filler gets the curve of nothing: all three equal.
+    """
+    from cpe_ml.models.targets import FILLER_OFFSET_FEATURE
+
+    rows = clean.iloc[[0] * len(LOADING_GRID_WT_PCT)].reset_index(drop=True)
+    rows["filler_loading_wt_pct"] = LOADING_GRID_WT_PCT
+    rows["filler_loading_vol_pct"] = np.nan
+    X = bundle.featurizer.transform(rows).astype(np.float32)
+    names = bundle.feature_names
+    composite = bundle.model.predict(X)
+    host = composite - X[:, names.index(FILLER_OFFSET_FEATURE)]
+    physics = host + X[:, names.index("composite__emt_log10_composite_over_host")]
+    return pd.DataFrame({"loading_wt_pct": LOADING_GRID_WT_PCT, "composite": composite, "host": host, "physics": physics})
+
+
+def _loading_panel(ax, curve: pd.DataFrame, clean: pd.DataFrame) -> None:
+    row = clean.iloc[0]
+    ax.plot(curve["loading_wt_pct"], curve["composite"], color="tab:red", lw=2, label="model (physics + same-paper contrasts)")
+    ax.plot(curve["loading_wt_pct"], curve["physics"], color="tab:orange", ls="--", label="effective-medium prior alone")
+    ax.plot(curve["loading_wt_pct"], curve["host"], color="gray", ls=":", label="host without filler")
+    loading = pd.to_numeric(pd.Series([row.get("filler_loading_wt_pct")]), errors="coerce").iloc[0]
+    if np.isfinite(loading):
+        ax.axvline(loading, color="k", lw=0.8)
+    filler = row.get("filler") or "none"
+    size = row.get("filler_size_nm")
+    ax.set(xlabel=f"{filler} loading (wt%)" + (f", {size:g} nm" if isinstance(size, float) and np.isfinite(size) else ""),
+           ylabel="log10 ionic conductivity (S/cm)",
+           title=f"conductivity vs filler loading at {float(row['temperature_c']):g} C")
+    ax.title.set_fontsize(9)
+    ax.legend(fontsize=7)
 
 
 def _waterfall(ax, table: pd.DataFrame, bundle: ModelBundle, top: int) -> None:

@@ -135,12 +135,14 @@ def _prefixed(flags: pd.Series, name: str) -> list[str]:
 
 
 def _combine_flags(notes: list[str], parts: dict[str, pd.DataFrame]) -> tuple[list[str], np.ndarray]:
-    """One ``ad_flags`` text (target-prefixed) and the lowest confidence over targets, per row."""
+    """One ``ad_flags`` text (target-prefixed) and the lowest confidence over the targets with skill, per row."""
     prefixed = [_prefixed(part[f"ad_flags_{name}"], name) for name, part in parts.items()]
     flags = ["; ".join(filter(None, row)) for row in zip(notes, *prefixed)]
     rank = {level: i for i, level in enumerate(CONFIDENCE_ORDER)}
-    worst = np.zeros(len(notes), dtype=int)
-    for name, part in parts.items():
+    # Targets without skill are 'low' by rule and flagged; the combined label reads the targets that have skill.
+    skilled = {name: part for name, part in parts.items() if (part.get(f"skill_{name}", pd.Series([1.0])) > 0).all()}
+    worst = np.zeros(len(notes), dtype=int) if skilled else np.full(len(notes), rank["low"])
+    for name, part in skilled.items():
         worst = np.maximum(worst, part[f"confidence_{name}"].map(rank).to_numpy(dtype=int))
     return flags, np.asarray(CONFIDENCE_ORDER, dtype=object)[worst]
 

@@ -85,6 +85,8 @@ def predict_command(
 
     mlflow.set_tracking_uri(tracking_uri)
     temps = parse_temperatures(temperatures)
+    if dask and temperature is not None:
+        fail("--temperature is not supported with --dask yet: fill temperature_c in the file, or use --temperatures")
     output = check_output_path(output or candidates.with_name(candidates.stem + "_predictions.csv"), [candidates])
     frame = read_formulations(candidates)
     bundles = load_models(models_dir, model)
