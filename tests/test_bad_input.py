@@ -423,10 +423,12 @@ class _Payload:
 def test_damaged_or_planted_model_file_is_refused_without_running_it(damage, tmp_path, models_dir):
     import joblib
 
+    from cpe_ml.models.bundle import bundle_path
+
     planted = tmp_path / "models"
     planted.mkdir()
     marker = tmp_path / "payload-ran"
-    original = (models_dir / "conductivity.joblib").read_bytes()
+    original = bundle_path(models_dir, "conductivity").read_bytes()
     target = planted / "conductivity.joblib"
     if damage == "payload":
         joblib.dump(_Payload(marker), target)

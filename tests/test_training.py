@@ -9,7 +9,7 @@ from mlflow.tracking import MlflowClient
 
 from cpe_ml import tracking
 from cpe_ml.datasets import DEFAULT_DATA_PATH
-from cpe_ml.models.bundle import load_bundle
+from cpe_ml.models.bundle import bundle_path, load_bundle
 from cpe_ml.training import TrainConfig, train
 from cpe_ml.validation import FormulationValidationError
 
@@ -60,7 +60,7 @@ def test_mlflow_store_holds_parent_child_runs_metrics_plots_dataset_and_models(f
 
 def test_bundles_are_self_contained(first_run):
     tmp, summary = first_run
-    bundle = load_bundle(tmp / "models" / "conductivity.joblib")
+    bundle = load_bundle(bundle_path(tmp / "models", "conductivity"))
     assert bundle.data_digest == summary.data_digest and bundle.cv_protocol == "paper"
     assert len(bundle.feature_ranges()) == len(bundle.feature_names)
     assert not list((tmp / "models").glob("*.tmp"))

@@ -16,3 +16,12 @@ try:
     __version__ = version("cpe-ml")
 except PackageNotFoundError:  # running from a source tree without installation
     __version__ = "0.0.0+src"
+
+
+def __getattr__(name: str):
+    """``from cpe_ml import CPEModel`` without importing the model stack on ``import cpe_ml``."""
+    if name == "CPEModel":
+        from cpe_ml.api import CPEModel
+
+        return CPEModel
+    raise AttributeError(f"module 'cpe_ml' has no attribute {name!r}")

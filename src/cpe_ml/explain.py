@@ -64,7 +64,7 @@ def waterfall_plot(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_
         _waterfall(ax, table.loc[table["target"] == name], bundles[name], top)
     if conductivity is not None:
         clean, _ = fill_conditions(validate_candidates(frame.iloc[[row]]).clean)
-        _loading_panel(axes[0][-1], loading_curve(clean, conductivity), clean)
+        _loading_panel(axes[0][-1], loading_curve(clean, conductivity), clean, observed_near(clean))
     label = frame["record_id"].iloc[row] if "record_id" in frame else f"row {row + 1}"
     fig.suptitle(f"Why {label}: feature contributions to the prediction", fontsize=10)
     fig.tight_layout()
@@ -96,8 +96,45 @@ def loading_curve(clean: pd.DataFrame, bundle: ModelBundle) -> pd.DataFrame:
     return pd.DataFrame({"loading_wt_pct": LOADING_GRID_WT_PCT, "composite": composite, "host": host, "physics": physics})
 
 
-def _loading_panel(ax, curve: pd.DataFrame, clean: pd.DataFrame) -> None:
+#: Measured rows shown beside a candidate's loading curve: same host, within this many C of its temperature.
+OBSERVED_WITHIN_C = 10.0
+
+
+def observed_near(clean: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Measured conductivities of the candidate's host (same canonical repeat unit and salt) within
+    OBSERVED_WITHIN_C of its temperature, with and without filler: loading (wt%, 0 without filler), log10
+    sigma, filler, source. ``table`` defaults to the embedded curated table (empty if it is not there)."""
+    from cpe_ml.datasets import DEFAULT_DATA_PATH, load_cpe_literature
+    from cpe_ml.schema import ROOM_TEMPERATURE_C
+    from cpe_ml.validation import validate_formulations
+
+    columns = ["loading_wt_pct", "log10_s_cm", "filler", "source"]
+    if table is None:
+        if not DEFAULT_DATA_PATH.is_file():
+            return pd.DataFrame(columns=columns)
+        table = validate_formulations(load_cpe_literature())[0]
     row = clean.iloc[0]
+    sigma = pd.to_numeric(table["conductivity_s_cm"], errors="coerce")
+    temperature = pd.to_numeric(table["temperature_c"], errors="coerce").fillna(
+        table["assumed_temperature"].eq(1).map({True: ROOM_TEMPERATURE_C, False: np.nan}))
+    near = (table["polymer_canonical_smiles"].eq(row["polymer_canonical_smiles"])
+            & table["salt_canonical_smiles"].eq(row["salt_canonical_smiles"])
+            & sigma.gt(0) & (temperature - float(row["temperature_c"])).abs().le(OBSERVED_WITHIN_C))
+    hits = table.loc[near]
+    filler = hits["filler"].fillna("none").replace("", "none")
+    loading = pd.to_numeric(hits["filler_loading_wt_pct"], errors="coerce").where(filler.ne("none"), 0.0)
+    return pd.DataFrame({"loading_wt_pct": loading, "log10_s_cm": np.log10(sigma[near]), "filler": filler,
+                         "source": hits["source"]}).dropna(subset=["loading_wt_pct"]).reset_index(drop=True)
+
+
+def _loading_panel(ax, curve: pd.DataFrame, clean: pd.DataFrame, observed: pd.DataFrame) -> None:
+    row = clean.iloc[0]
+    if len(observed):
+        same = observed["filler"].eq(row.get("filler") or "none") | observed["filler"].eq("none")
+        ax.scatter(observed.loc[same, "loading_wt_pct"], observed.loc[same, "log10_s_cm"], color="k", s=14, zorder=3,
+                   label=f"measured, same host and salt, +/-{OBSERVED_WITHIN_C:g} C (this filler or none)")
+        ax.scatter(observed.loc[~same, "loading_wt_pct"], observed.loc[~same, "log10_s_cm"], color="tab:blue", s=10,
+                   marker="x", zorder=3, label="measured, other fillers")
     ax.plot(curve["loading_wt_pct"], curve["composite"], color="tab:red", lw=2, label="model (physics + same-paper contrasts)")
     ax.plot(curve["loading_wt_pct"], curve["physics"], color="tab:orange", ls="--", label="effective-medium prior alone")
     ax.plot(curve["loading_wt_pct"], curve["host"], color="gray", ls=":", label="host without filler")

@@ -19,12 +19,13 @@ import pandas as pd
 from cpe_ml.featurizers.base import per_distinct_rows
 from cpe_ml.io import neutralize_formulas
 from cpe_ml.models.bundle import ModelBundle
-from cpe_ml.schema import COLUMN_BY_NAME
+from cpe_ml.schema import COLUMN_BY_NAME, ROOM_TEMPERATURE_C
 from cpe_ml.validation import DistinctFormulations, ValidationReport, validate_distinct
 
 DEFAULT_TEMPERATURE_C = 25.0
 DEFAULT_RETENTION_CYCLES = 100.0
 CONFIDENCE_ORDER = ("high", "medium", "low")
+SALT_AMOUNT_COLUMNS = ("salt_eo_li_ratio", "salt_wt_pct", "salt_molality_mol_kg")
 
 
 @dataclass
@@ -62,7 +63,8 @@ def expand_temperatures(frame: pd.DataFrame, temperatures: Sequence[float]) -> p
 
 
 def fill_conditions(clean: pd.DataFrame, default_temperature_c: float = DEFAULT_TEMPERATURE_C) -> tuple[pd.DataFrame, list[list[str]]]:
-    """Conditions a candidate may omit get a stated default, and the row says so.
+    """Conditions a candidate may omit get a stated default, and the row says so (in words as well:
+    a temperature read from text, a salt amount left unknown); such a row is at most 'medium' confidence.
 
     Models that read the temperature only see rows without one when the caller stated a default
     (validation refuses them otherwise, see :func:`validate_candidates`).
@@ -73,6 +75,12 @@ def fill_conditions(clean: pd.DataFrame, default_temperature_c: float = DEFAULT_
     for row in np.flatnonzero(no_temperature.to_numpy()):
         notes[row].append(f"temperature not given: predicted at {default_temperature_c:g} C")
     clean.loc[no_temperature, "temperature_c"] = default_temperature_c
+    in_words = (clean["assumed_temperature"] == 1).to_numpy()
+    for row in np.flatnonzero(in_words):
+        notes[row].append(f"temperature given in words: predicted at {ROOM_TEMPERATURE_C:g} C")
+    no_salt_amount = clean[list(SALT_AMOUNT_COLUMNS)].isna().all(axis=1).to_numpy()
+    for row in np.flatnonzero(no_salt_amount):
+        notes[row].append("salt amount not given: predicted with the salt amount unknown")
     no_cycles = clean["retention_cycles"].isna()
     clean["_retention_cycles_assumed"] = no_cycles
     clean.loc[no_cycles, "retention_cycles"] = DEFAULT_RETENTION_CYCLES
@@ -86,6 +94,15 @@ def _explain(bundle: ModelBundle, X: np.ndarray, top: int) -> list[str]:
     return ["; ".join(f"{names[j]} {contributions[i, j]:+.2f}" for j in row) for i, row in enumerate(order)]
 
 
+def _defaults_filled(clean: pd.DataFrame, name: str) -> np.ndarray:
+    """Rows whose prediction rests on a stated default rather than the candidate's own value: the notes
+    of :func:`fill_conditions` (temperature, salt amount) or, for retention, no cycle count."""
+    filled = clean.get("_note", pd.Series("", index=clean.index)).fillna("").astype(str).ne("").to_numpy()
+    if name == "retention":
+        return filled | clean["_retention_cycles_assumed"].to_numpy(dtype=bool)
+    return filled
+
+
 def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = True, top: int = 3, assess: bool = True) -> pd.DataFrame:
     """Predictions, interval, domain flags and explanation for one target, one row per ``clean`` row.
 
@@ -93,7 +110,9 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
     a screen needs them only for the candidates it reports).
     """
     X = bundle.featurizer.transform(clean).astype(np.float32)
-    band = bundle.model.predict_interval(X) if len(X) else np.empty((0, 3))  # empty: all rows skipped / empty partition
+    distance = bundle.domain.distance(X)
+    bins = bundle.domain.bins(distance)  # the interval's half-width is the one measured for the row's domain bin
+    band = bundle.model.predict_interval(X, bins) if len(X) else np.empty((0, 3))  # empty: all rows skipped / empty partition
     if bundle.target.fade_scale:  # log10 cumulative fade -> retention %, within 0-100 %
         band = bundle.target.interval_from_model_scale(band)
     name = bundle.target_name
@@ -109,12 +128,14 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
         out["pred_log10_prefactor"] = law["log10_prefactor"]
         out["pred_pseudo_activation_k"] = law["pseudo_activation_k"]
         out["pred_t0_k"] = law["t0_k"]
+    out[f"ad_bin_{name}"] = np.asarray(bundle.domain.bin_names_, dtype=object)[bins]
     if assess:
-        flags, confidence, _ = bundle.domain.assess(X, clean) if len(X) else ([], np.empty(0, dtype=object), None)
+        flags, confidence, _ = bundle.domain.assess(X, clean, distance) if len(X) else ([], np.empty(0, dtype=object), None)
         if name == "retention":
             assumed = clean["_retention_cycles_assumed"].to_numpy(dtype=bool)
             note = f"retention_cycles not given: predicted after {DEFAULT_RETENTION_CYCLES:g} cycles"
             flags = ["; ".join(filter(None, [f, note])) if a else f for f, a in zip(flags, assumed)]
+        confidence = np.where(_defaults_filled(clean, name) & (confidence == "high"), "medium", confidence)
         skill = float(bundle.cv_metrics.get("skill", np.nan))
         if not skill > 0:  # no skill over the best baseline in grouped CV: never presented as confident
             note = f"{name} model has no skill over the best baseline in grouped CV"

@@ -19,9 +19,11 @@ from mlflow.data.sources import LocalArtifactDatasetSource
 from mlflow.exceptions import MlflowException
 from mlflow.models import ModelSignature, infer_signature
 from mlflow.types import ColSpec, Schema
+from mlflow.types.schema import AnyType
 from mlflow.tracking import MlflowClient
 
 from cpe_ml import __version__
+from cpe_ml.models.bundle import process_alive
 from cpe_ml.schema import SCHEMA_VERSION
 
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
@@ -74,16 +76,6 @@ def _store_lock(tracking_uri: str) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # alive, another user's
-        return True
-    return True
-
-
 def close_abandoned_runs(experiment_id: str) -> list[str]:
     """Mark KILLED the RUNNING runs whose training process (tagged by :func:`run_tags`) is gone, with their children.
 
@@ -94,7 +86,7 @@ def close_abandoned_runs(experiment_id: str) -> list[str]:
     host = socket.gethostname()
     dead = {r.info.run_id for r in running
             if r.data.tags.get("cpe_ml_host") == host and r.data.tags.get("cpe_ml_pid", "").isdigit()
-            and not _process_alive(int(r.data.tags["cpe_ml_pid"]))}
+            and not process_alive(int(r.data.tags["cpe_ml_pid"]))}
     closed = sorted(dead | {r.info.run_id for r in running if r.data.tags.get("mlflow.parentRunId") in dead})
     for run_id in closed:
         client.set_terminated(run_id, status="KILLED")
@@ -185,8 +177,40 @@ def serving_frame(model_input) -> pd.DataFrame:
     return frame
 
 
+def input_schema() -> Schema:
+    """Every formulation and condition column of the schema, by name, optional: a request gives what it knows.
+
+    Declared ``Any``, not ``double``/``string``: MLflow's schema enforcement refuses an int64 column as
+    double (``salt_eo_li_ratio = 16``) and an all-empty text column as string (``pd.read_csv`` reads it as
+    float NaN), so a typed signature fails on ordinary DataFrames. The model validates every cell itself
+    (numbers as numbers, text as text) and names the row and column of a wrong one.
+    """
+    from cpe_ml.schema import COLUMNS
+
+    return Schema([ColSpec(AnyType(), c.name, required=False) for c in COLUMNS if c.kind in ("formulation", "condition")])
+
+
+def typed_request(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame``'s schema input columns as the signature types them: numbers as float, text as str or None."""
+    from cpe_ml.schema import COLUMN_BY_NAME
+
+    columns = [spec.name for spec in input_schema().inputs if spec.name in frame]
+    typed = pd.DataFrame(index=frame.index)
+    for name in columns:
+        if COLUMN_BY_NAME[name].dtype == "float":
+            typed[name] = pd.to_numeric(frame[name].replace("", None), errors="raise").astype(float)
+        else:
+            typed[name] = frame[name].astype(object).where(frame[name].notna() & frame[name].astype(str).ne(""), None)
+    return typed.reset_index(drop=True)
+
+
+#: The models-from-code file MLflow logs and runs on load (no cloudpickle of a Python object).
+MODEL_CODE = Path(__file__).with_name("pyfunc_model.py")
+
+
 def log_pyfunc_model(bundle_file: Path, input_example: pd.DataFrame, registered_name: str | None) -> str | None:
-    """Log the bundle as a pyfunc model (signature from a real example); returns the registered version."""
+    """Log the bundle as a pyfunc model from code (:mod:`cpe_ml.pyfunc_model`) with the typed, all-optional
+    :func:`input_schema`; the example shows real rows. Returns the registered version."""
     from cpe_ml.prediction import needs_temperature, validate_candidates
 
     model = FormulationModel()
@@ -195,20 +219,15 @@ def log_pyfunc_model(bundle_file: Path, input_example: pd.DataFrame, registered_
     # training rows may omit what a prediction request must state (salt, temperature): show servable rows only
     servable = validate_candidates(input_example, skip_invalid=True,
                                    require_temperature=needs_temperature({model.bundle.target_name: model.bundle})).kept
-    if not len(servable):
-        raise ValueError("no training row of this target is a complete prediction request (polymer, salt, temperature) "
-                         "to serve as the model's input example")
-    input_example = input_example.iloc[servable[:3]].reset_index(drop=True)
-    output = model.predict(context, input_example)
+    # none servable (a lab table without salts): the model is logged without an example and output schema
+    input_example = typed_request(input_example.iloc[servable[:3]]) if len(servable) else None
+    outputs = None if input_example is None else infer_signature(input_example, model.predict(context, input_example)).outputs
     info = mlflow.pyfunc.log_model(
         name="model",
-        python_model=model,
+        python_model=str(MODEL_CODE),
         artifacts={"bundle": str(bundle_file)},
-        signature=ModelSignature(
-            inputs=Schema([ColSpec("string", name, required=False) for name in input_example.columns]),
-            outputs=infer_signature(input_example.astype(str), output).outputs,
-        ),
-        input_example=input_example.astype(str),
+        signature=ModelSignature(inputs=input_schema(), outputs=outputs),
+        input_example=input_example,
         registered_model_name=registered_name,
         pip_requirements=["cpe-ml", "xgboost", "scikit-learn", "pandas", "rdkit", "mlflow", "joblib"],
     )
@@ -237,3 +256,99 @@ def promote_champion(registered_name: str, version: str, cv_mae: float, data_dig
         client.set_registered_model_alias(registered_name, CHAMPION, version)
         return True, f"CV MAE {cv_mae:.4g} < champion v{current.version} {float(tags['cv_mae']):.4g}"
     return False, f"CV MAE {cv_mae:.4g} does not beat champion v{current.version} {float(tags['cv_mae']):.4g}"
+
+
+def registered_bundle(uri: str):
+    """The cpe-ml bundle of a registered model URI (``models:/cpe-conductivity@champion``, ``models:/NAME/3``)."""
+    from cpe_ml.models.bundle import load_bundle
+
+    try:
+        local = mlflow.artifacts.download_artifacts(uri)
+    except (MlflowException, OSError) as err:
+        raise LookupError(f"{uri}: not found in {mlflow.get_tracking_uri()} ({str(err).splitlines()[0][:200]}); "
+                          "list registered models with `cpe-ml models list` or train first") from None
+    path = next(Path(local).rglob("*.joblib"), None)
+    if path is None:
+        raise LookupError(f"{uri}: holds no cpe-ml bundle (*.joblib); register models with python train.py")
+    bundle = load_bundle(path)  # logged before it was registered: name the version from the URI
+    reference = uri.removeprefix("models:/")
+    if uri.startswith("models:/") and ("@" in reference or reference.count("/") == 1):
+        client = MlflowClient()
+        name, alias = reference.split("@", 1) if "@" in reference else (reference, None)
+        version = (client.get_model_version_by_alias(name, alias) if alias else client.get_model_version(*name.split("/"))).version
+        bundle.registered_name, bundle.registered_version = name.split("/")[0], str(version)
+    return bundle
+
+
+def champion_bundles(models_dir: Path) -> tuple[dict, list[str]]:
+    """Each target's registry champion (read from ``models_dir`` when its live bundle is that version, else
+    downloaded), a target without a champion from ``models_dir``; with one line per target saying which.
+
+    The registry decides which model is "the model": after a retrain that did not beat the champion,
+    ``models_dir`` holds the newer bundle, and the line says how to promote it.
+    """
+    from cpe_ml.models.bundle import load_bundles, read_manifest
+    from cpe_ml.models.targets import TARGETS
+
+    client = MlflowClient()
+    manifest = read_manifest(models_dir) if Path(models_dir).is_dir() else None
+    entries = manifest["bundles"] if manifest else {}
+    bundles, notes = {}, []
+    for target in TARGETS.values():
+        local = entries.get(target.name, {})
+        latest = local.get("registered_version") if local.get("registered_name") == target.registered_name else None
+        try:
+            champion = client.get_model_version_by_alias(target.registered_name, CHAMPION).version
+        except MlflowException:
+            champion = None
+        if champion is None:
+            if target.name in entries:
+                bundles.update(load_bundles(models_dir, [target.name]))
+                notes.append(f"{target.name}: {models_dir} generation {local.get('generation', '?')} (no registered champion)")
+            continue
+        if latest == str(champion):
+            bundles.update(load_bundles(models_dir, [target.name]))
+        else:
+            bundles[target.name] = registered_bundle(f"models:/{target.registered_name}/{champion}")
+        note = f"{target.name}: {target.registered_name} v{champion} (@{CHAMPION})"
+        if latest is not None and latest != str(champion):
+            note += (f"; the latest training (v{latest}, in {models_dir}) did not become champion: "
+                     f"`cpe-ml models promote {target.registered_name} {latest}` to use it")
+        notes.append(note)
+    return bundles, notes
+
+
+def registered_versions() -> pd.DataFrame:
+    """Every version of every cpe-ml registered model: aliases, CV MAE, data digest, protocol, run, created."""
+    from cpe_ml.models.targets import TARGETS
+
+    client = MlflowClient()
+    rows = []
+    for target in TARGETS.values():
+        versions = client.search_model_versions(f"name = '{target.registered_name}'")
+        if not versions:
+            continue
+        aliases = client.get_registered_model(target.registered_name).aliases  # alias -> version
+        for v in sorted(versions, key=lambda v: int(v.version)):
+            rows.append({"name": v.name, "version": int(v.version),
+                         "aliases": ",".join(sorted(a for a, n in aliases.items() if str(n) == str(v.version))),
+                         "cv_mae": float(v.tags["cv_mae"]) if "cv_mae" in v.tags else float("nan"),
+                         "unit": target.unit, "cv_protocol": v.tags.get("cv_protocol", ""), "data_digest": v.tags.get("data_digest", ""),
+                         "run_id": v.run_id, "created_utc": pd.Timestamp(v.creation_timestamp, unit="ms", tz="UTC").strftime("%Y-%m-%d %H:%M")})
+    return pd.DataFrame(rows, columns=["name", "version", "aliases", "cv_mae", "unit", "cv_protocol", "data_digest", "run_id", "created_utc"])
+
+
+def promote(registered_name: str, version: str) -> str | None:
+    """Point ``@champion`` of ``registered_name`` at ``version`` by hand; returns the version it left."""
+    client = MlflowClient()
+    try:
+        client.get_model_version(registered_name, str(version))
+    except MlflowException:
+        raise LookupError(f"{registered_name} v{version}: no such registered model version in {mlflow.get_tracking_uri()}; "
+                          "see `cpe-ml models list`") from None
+    try:
+        previous = client.get_model_version_by_alias(registered_name, CHAMPION).version
+    except MlflowException:
+        previous = None
+    client.set_registered_model_alias(registered_name, CHAMPION, str(version))
+    return None if previous is None else str(previous)

@@ -23,8 +23,8 @@ from cpe_ml.datasets import DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH
 from cpe_ml.evaluation import plots
 from cpe_ml.evaluation.cv import CVResult, cross_validate, cv_groups
 from cpe_ml.featurizers.formulation import FormulationFeaturizer
-from cpe_ml.models.bundle import ModelBundle, save_bundle
-from cpe_ml.models.domain import ApplicabilityDomain
+from cpe_ml.models.bundle import ModelBundle, commit_generation, new_generation, save_bundle
+from cpe_ml.models.domain import ApplicabilityDomain, bin_names
 from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.models.targets import TARGETS, Target
 from cpe_ml.validation import ValidationReport, read_formulations, validate_formulations
@@ -68,6 +68,7 @@ class TargetResult:
     model_version: str | None
     champion_moved: bool
     champion_reason: str
+    bundle: ModelBundle | None = None
 
     @property
     def beats_polymer_mean(self) -> bool:
@@ -111,9 +112,21 @@ def load_training_frame(config: TrainConfig) -> tuple[pd.DataFrame, ValidationRe
         frames = [f.loc[~f["dataset"].isin(config.with_public)] for f in frames]
         public = load_public(config.with_public, data_dir=config.public_data_dir)
         frames.append(public.astype(object).where(public.notna(), ""))
-    raw = pd.concat(frames, ignore_index=True).astype(object)
-    raw = raw.where(raw.notna(), "")
-    return validate_formulations(raw)
+    return validate_training_table(pd.concat(frames, ignore_index=True))
+
+
+def validate_training_table(raw: pd.DataFrame) -> tuple[pd.DataFrame, ValidationReport]:
+    """A table as read (any dtypes, NaN for blanks) -> validated rows; FormulationValidationError on any bad row."""
+    raw = raw.astype(object)
+    return validate_formulations(raw.where(raw.notna(), ""))
+
+
+def fit_targets(frame: pd.DataFrame, config: TrainConfig, progress: Progress | None = None) -> tuple[list[TargetResult], dict[str, str]]:
+    """Validated rows -> each trainable target's CV and fitted bundle, in memory: no file, no MLflow
+    (the Python API, :class:`cpe_ml.api.CPEModel`); the targets it could not train, with the reason."""
+    trainable, skipped = plan_targets(frame, config)
+    digest = data_digest(frame)
+    return [train_target(target, frame, config, digest, progress) for target in trainable], skipped
 
 
 def _data_source(config: TrainConfig) -> str:
@@ -143,6 +156,8 @@ def _log_plots(target: Target, cv: CVResult, model: IntervalRegressor, featurize
     plots.residuals_by_group(cv.predictions, label, directory / "residuals_by_group.png")
     names = list(featurizer.get_feature_names_out())
     plots.feature_importance_plot(names, model.feature_importances(), directory / "feature_importance.png")
+    plots.reliability_plot(cv.reliability, directory / "reliability_by_domain_bin.png")
+    plots.interval_width_histogram(cv.predictions, label, directory / "interval_width.png")
 
     def predict(frame: pd.DataFrame) -> np.ndarray:
         return model.predict(featurizer.transform(frame))
@@ -172,8 +187,13 @@ def _subset_metrics(rows: pd.DataFrame, cv: CVResult) -> dict[str, dict[str, flo
             for name, mask in (("curated", curated), ("curated_filler", filled)) if mask.sum() > 2}
 
 
-def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, digest: str, progress: Progress | None) -> TargetResult:
-    """CV, final fit, bundle, MLflow child run for one target (caller holds the parent run)."""
+def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, digest: str, progress: Progress | None,
+                 bundle_dir: Path | None = None) -> TargetResult:
+    """CV, final fit, bundle in ``bundle_dir``, MLflow child run for one target (caller holds the parent run).
+
+    Without ``bundle_dir`` (the Python API, :class:`cpe_ml.api.CPEModel`) only the fitted bundle is returned:
+    no file, no MLflow.
+    """
     rows = frame.loc[target.rows(frame)].reset_index(drop=True)
     y = target.to_model_scale(rows[target.column])
     effect = None
@@ -198,7 +218,7 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
     if progress:
         progress(f"{target.name}: final fit", 0, 1)
     model = make(X, y, groups).fit(X, y, groups, sample_weight=weights)
-    model.margin_ = cv.margin
+    model.margin_, model.margins_ = cv.margin, cv.margins
     cv.extra.update(_subset_metrics(rows, cv))
     if target.temperature_law and rows["dataset"].eq("bradford2023").any():
         from cpe_ml.datasets.bradford2023 import source_noise_floor
@@ -207,14 +227,22 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
         spread, n_groups = source_noise_floor(rows.loc[rows["dataset"].eq("bradford2023")])
         cv.extra["noise_floor"] = {"sd": spread, "n_groups": float(n_groups)}
     domain = ApplicabilityDomain(random_state=config.seed).fit(X, rows, names)
+    bin_mae = [cv.extra.get(f"ad_bin_{b}", {}).get("mae", np.nan) for b in bin_names(len(cv.bin_edges) + 1)]
+    domain.calibrate(cv.bin_edges, np.asarray(bin_mae), cv.metrics[cv.best_baseline]["mae"], cv.skill)
     bundle = ModelBundle(target.name, model, featurizer, domain, digest, config.cv, cv.metrics["model"], len(rows))
-    bundle_file = save_bundle(bundle, config.models_dir)
+    if bundle_dir is None:
+        return TargetResult(target.name, len(rows), len(np.unique(groups)) if groups is not None else len(rows), 0, cv, None, "",
+                            None, False, "not registered", bundle)
+    bundle_file = save_bundle(bundle, bundle_dir)
     with mlflow.start_run(run_name=target.name, nested=True) as run:
         mlflow.set_tags({"target": target.name, "data_digest": digest, "cv_protocol": config.cv})
         mlflow.log_params({"n_rows": len(rows), "n_features": len(names), "n_groups": len(np.unique(groups)) if groups is not None else len(rows),
                            "temperature_model": "VTF readout" if target.temperature_law else
                            (",".join(f"monotone {k}:{v}" for k, v in target.monotone.items()) or "trees"),
-                           "calibration_margin": round(model.margin_, 4), **{f"xgb_{k}": v for k, v in model.settings().items()
+                           "calibration_margin": round(model.margin_, 4),
+                           "ad_bins": ",".join(domain.bin_names_), "ad_bin_edges": ",".join(f"{e:.4g}" for e in domain.bin_edges_),
+                           "calibration_margins": ",".join(f"{m:.4g}" for m in model.margins_),
+                           "ad_bin_confidence": ",".join(domain.bin_confidence_), **{f"xgb_{k}": v for k, v in model.settings().items()
                                                                            if k in ("n_estimators", "learning_rate", "max_depth", "min_child_weight", "subsample", "colsample_bytree", "reg_lambda")}})
         for scope, values in cv.extra.items():
             mlflow.log_metrics({f"cv_{scope}_{metric}": v for metric, v in values.items() if np.isfinite(v)})
@@ -231,41 +259,61 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
             bundle.feature_ranges().to_csv(Path(tmp) / "feature_ranges.csv", index=False)
             mlflow.log_artifacts(tmp)
         example = rows[[c for c in rows.columns if c in frame.columns and not c.endswith("canonical_smiles")]].head(3)
-        version = tracking.log_pyfunc_model(bundle_file, _input_example(example), target.registered_name)
+        version = tracking.log_pyfunc_model(bundle_file, tracking.typed_request(example), target.registered_name)
         moved, reason = (False, "not registered")
         if version is not None:
             moved, reason = tracking.promote_champion(target.registered_name, version, cv.metrics["model"]["mae"], digest, config.cv)
+            bundle.registered_name, bundle.registered_version = target.registered_name, version
+            save_bundle(bundle, bundle_dir)  # the live file names its registry version (predict reports it)
         mlflow.set_tag("champion", reason)
     return TargetResult(target.name, len(rows), len(np.unique(groups)) if groups is not None else len(rows),
                         int(rows["assumed_temperature"].sum()) if target.name == "conductivity" else 0,
-                        cv, bundle_file, run.info.run_id, version, moved, reason)
+                        cv, bundle_file, run.info.run_id, version, moved, reason, bundle)
 
 
-def _input_example(rows: pd.DataFrame) -> pd.DataFrame:
-    """Raw-formulation example for the pyfunc signature: schema input columns only, as text."""
-    from cpe_ml.schema import COLUMNS
+def plan_targets(frame: pd.DataFrame, config: TrainConfig) -> tuple[list[Target], dict[str, str]]:
+    """The targets this table can train, and why each other one cannot; ValueError when none can.
 
-    columns = [c.name for c in COLUMNS if c.kind in ("formulation", "condition") and c.name in rows]
-    return rows[columns].astype(object).where(rows[columns].notna(), "").astype(str).reset_index(drop=True)
+    A target needs ``config.min_rows`` rows (default 20, the project's floor: below it every CV fold
+    scores a handful of rows) and, under grouped CV, rows from at least two groups to hold one out.
+    """
+    trainable, skipped = [], {}
+    for name in config.targets:
+        target = TARGETS[name]
+        rows = frame.loc[target.rows(frame)]
+        if len(rows) < config.min_rows:
+            skipped[name] = (f"only {len(rows)} row(s) with {target.column}; a target needs at least {config.min_rows} "
+                             "rows with a value to be trained and cross-validated")
+            continue
+        groups = cv_groups(rows, config.cv)
+        if groups is not None and len(np.unique(groups)) < 2:
+            unit = "source paper" if config.cv == "paper" else "host polymer"
+            skipped[name] = (f"--cv {config.cv} holds out whole {unit}s, but all {len(rows)} rows with {target.column} share one "
+                             f"({str(groups[0])[:60]}); use --cv random (optimistic: rows of one source sit in "
+                             f"train and test folds) or add rows from at least one more {unit}")
+            continue
+        trainable.append(target)
+    if not trainable:
+        raise ValueError("nothing could be trained: " + "; ".join(f"{name}: {reason}" for name, reason in skipped.items()))
+    return trainable, skipped
 
 
 def train(config: TrainConfig, progress: Progress | None = None) -> TrainingSummary:
     """Run the whole training; raises FormulationValidationError (nothing written) on invalid input."""
     frame, report = load_training_frame(config)
     digest = data_digest(frame)
+    trainable, skipped = plan_targets(frame, config)
     experiment_id = tracking.configure(config.tracking_uri, config.experiment)
-    results, skipped = [], {}
+    generation = new_generation(config.models_dir)  # live only once every target is in (commit_generation)
+    results = []
     with mlflow.start_run(run_name="train") as parent:
         mlflow.set_tags(tracking.run_tags(load_catalog().version, digest, config.cv))
         mlflow.log_params({"data": ",".join(str(p) for p in config.data), "with_public": ",".join(config.with_public) or "none",
                            "targets": ",".join(config.targets), "cv": config.cv, "folds": config.folds, "tune_trials": config.tune,
                            "seed": config.seed, "fingerprint_bits": config.fingerprint_bits, "n_rows": len(frame)})
         tracking.log_dataset(frame, "formulations", _data_source(config))
-        for name in config.targets:
-            target = TARGETS[name]
-            n = int(target.rows(frame).sum())
-            if n < config.min_rows:
-                skipped[name] = f"only {n} rows with {target.column} (need {config.min_rows})"
-                continue
-            results.append(train_target(target, frame, config, digest, progress))
+        for target in trainable:
+            results.append(train_target(target, frame, config, digest, progress, generation))
+    commit_generation(config.models_dir, generation,
+                      {r.target: (TARGETS[r.target].registered_name if r.model_version else None, r.model_version) for r in results})
     return TrainingSummary(parent.info.run_id, experiment_id, config.tracking_uri, digest, len(frame), report, results, skipped)

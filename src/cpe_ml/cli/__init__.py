@@ -19,6 +19,10 @@ app = typer.Typer(
 )
 app.add_typer(data_cli.app, name="data")
 
+from cpe_ml.cli import models as models_cli  # noqa: E402
+
+app.add_typer(models_cli.app, name="models")
+
 from cpe_ml.cli.benchmark import benchmark_command  # noqa: E402
 from cpe_ml.cli.predict import predict_command  # noqa: E402
 from cpe_ml.cli.screen import screen_command  # noqa: E402

@@ -21,9 +21,60 @@ from cpe_ml.validation import FormulationValidationError
 console = Console()
 
 #: Options shared by the commands that load trained models (predict, screen).
-MODELS_DIR_OPTION = typer.Option(Path("models"), "--models-dir", help="Directory of trained bundles (python train.py writes them).")
+MODELS_DIR_OPTION = typer.Option(None, "--models-dir", help="Use the bundles of this directory (python train.py writes models/). Default: the registry's @champion of each target when the --tracking-uri store exists, else models/.")
 MODEL_URI_OPTION = typer.Option(None, "--model", help="Registered MLflow model instead of bundles, e.g. models:/cpe-conductivity@champion (repeatable).")
 MODEL_STORE_OPTION = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store for --model URIs.")
+
+
+DEFAULT_MODELS_DIR = Path("models")
+
+
+def registry_exists(tracking_uri: str) -> bool:
+    """A local SQLite store counts when its file exists; a server URI (http://...) was set on purpose."""
+    if tracking_uri.startswith("sqlite:///"):
+        return Path(tracking_uri.removeprefix("sqlite:///")).is_file()
+    return tracking_uri.startswith(("http://", "https://", "databricks"))
+
+
+def load_models(models_dir: Path | None, model_uri: list[str] | None, tracking_uri: str | None = None) -> dict:
+    """The bundles a command predicts with, and one printed line per target saying which model version it is.
+
+    ``--model`` URIs first; then ``--models-dir`` when given (backwards compatible); else each target's
+    registry champion when a registry exists (see :func:`cpe_ml.tracking.champion_bundles`); else models/.
+    """
+    import mlflow
+
+    from cpe_ml import tracking
+    from cpe_ml.models.bundle import load_bundles, read_manifest
+
+    tracking_uri = tracking_uri or mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(tracking_uri)
+    if model_uri:
+        bundles = {}
+        for uri in model_uri:
+            try:
+                bundle = tracking.registered_bundle(uri)
+            except LookupError as err:
+                raise LookupError(f"--model {err}") from None
+            bundles[bundle.target_name] = bundle
+            console.print(f"model: {bundle.target_name} from {escape(uri)} ({bundle.registered_name or 'registered'} "
+                          f"v{bundle.registered_version or '?'})", highlight=False)
+        return bundles
+    if models_dir is None and registry_exists(tracking_uri):
+        mlflow.set_registry_uri(tracking_uri)
+        bundles, notes = tracking.champion_bundles(DEFAULT_MODELS_DIR)
+        if bundles:
+            for note in notes:
+                console.print(f"model: {escape(note)}", highlight=False)
+            return bundles
+    models_dir = models_dir or DEFAULT_MODELS_DIR
+    bundles = load_bundles(models_dir)
+    manifest = read_manifest(models_dir)
+    for name, bundle in bundles.items():
+        where = f"generation {manifest['bundles'][name]['generation']}" if manifest and name in manifest["bundles"] else "bundle"
+        version = f", {bundle.registered_name} v{bundle.registered_version}" if bundle.registered_version else ""
+        console.print(f"model: {name}: {escape(str(models_dir))} {where}{escape(version)}", highlight=False)
+    return bundles
 
 
 def quiet_mlflow() -> None:

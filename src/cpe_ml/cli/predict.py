@@ -16,6 +16,7 @@ from cpe_ml.cli.common import (
     console,
     fail,
     guarded,
+    load_models,
     parse_temperatures,
     quiet_mlflow,
     stop_on_invalid_data,
@@ -23,31 +24,6 @@ from cpe_ml.cli.common import (
 )
 
 RANK_BY_DEFAULT = "pred_conductivity"
-
-
-def load_models(models_dir: Path, model_uri: list[str] | None):
-    """Bundles from ``models_dir`` or from MLflow registry URIs (models:/cpe-conductivity@champion)."""
-    from cpe_ml.models.bundle import load_bundle, load_bundles
-
-    if not model_uri:
-        return load_bundles(models_dir)
-    import mlflow
-
-    from mlflow.exceptions import MlflowException
-
-    bundles = {}
-    for uri in model_uri:
-        try:
-            local = mlflow.artifacts.download_artifacts(uri)
-        except (MlflowException, OSError) as err:
-            raise LookupError(f"--model {uri}: not found in {mlflow.get_tracking_uri()} ({str(err).splitlines()[0][:200]}); "
-                              "list registered models with `mlflow ui` or train first") from None
-        path = next(Path(local).rglob("*.joblib"), None)
-        if path is None:
-            raise LookupError(f"--model {uri}: holds no cpe-ml bundle (*.joblib); register models with python train.py")
-        bundle = load_bundle(path)
-        bundles[bundle.target_name] = bundle
-    return bundles
 
 
 @guarded
@@ -89,7 +65,7 @@ def predict_command(
         fail("--temperature is not supported with --dask yet: fill temperature_c in the file, or use --temperatures")
     output = check_output_path(output or candidates.with_name(candidates.stem + "_predictions.csv"), [candidates])
     frame = read_formulations(candidates)
-    bundles = load_models(models_dir, model)
+    bundles = load_models(models_dir, model, tracking_uri)
     try:
         with stop_on_invalid_data():
             if dask:

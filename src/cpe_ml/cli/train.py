@@ -94,6 +94,10 @@ def _print_summary(summary) -> None:
         if r.n_assumed_temperature:
             console.print(f"{r.target}: {r.n_assumed_temperature} rows gave the temperature only in words (room temperature/ambient); "
                           "used at 25 C with the assumed_temperature flag.")
+        bins = {k.removeprefix("ad_bin_"): v for k, v in r.cv.extra.items() if k.startswith("ad_bin_")}
+        console.print(f"{r.target}: 80 % interval coverage per applicability-domain bin on held-out groups: " + ", ".join(
+            f"{name} {v['interval_coverage']:.0%} (MAE {v['mae']:.3f}, width {v['interval_width']:.2f}, {int(v['n'])} rows)"
+            for name, v in bins.items()))
         console.print(f"{r.target}: skill {r.cv.skill:+.1%} = 1 - MAE / MAE(best baseline: {r.cv.best_baseline}, "
                       f"{r.cv.metrics[r.cv.best_baseline]['mae']:.3f}) on the same folds")
         if not r.beats_best_baseline:

@@ -12,6 +12,7 @@ from sklearn.model_selection import GroupKFold, KFold
 
 from cpe_ml.evaluation.baselines import BASELINES, baseline_predictions
 from cpe_ml.evaluation.metrics import interval_metrics, regression_metrics
+from cpe_ml.models.domain import NearestDistance, assign_bins, bin_edges, bin_names
 from cpe_ml.models.interval import IntervalRegressor
 
 CV_PROTOCOLS = ("paper", "polymer", "random")
@@ -58,6 +59,12 @@ class CVResult:
     metrics: dict[str, dict[str, float]]
     fold_metrics: pd.DataFrame
     margin: float = float("nan")  # model-scale half-width of the band for the model fitted on all rows
+    #: Applicability-domain bins calibrated on held-out groups: inner distance edges (nearest bin first),
+    #: the model-scale half-width per bin for the model fitted on all rows, and the observed coverage
+    #: per bin at several nominal levels (columns bin, nominal, observed, n).
+    bin_edges: np.ndarray = field(default_factory=lambda: np.empty(0))
+    margins: np.ndarray = field(default_factory=lambda: np.full(1, np.nan))
+    reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: Scores beside the folds' totals (not baselines): the model on subsets of rows, the data's noise floor.
     extra: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -93,6 +100,34 @@ def conformal_quantile(residuals: np.ndarray, coverage: float) -> float:
     return float(np.quantile(residuals, min(1.0, coverage * (1 + 1 / len(residuals)))))
 
 
+def mondrian_quantiles(residuals: np.ndarray, bins: np.ndarray, n_bins: int, coverage: float) -> np.ndarray:
+    """Conformal quantile per bin (Mondrian conformal, Vovk et al. 2005); a bin without rows gets the pooled one."""
+    pooled = conformal_quantile(residuals, coverage)
+    return np.array([conformal_quantile(residuals[bins == b], coverage) if np.any(bins == b) else pooled for b in range(n_bins)])
+
+
+def cross_conformal_margins(residuals: np.ndarray, bins: np.ndarray, n_bins: int,
+                            splits: list[tuple[np.ndarray, np.ndarray]], coverage: float) -> np.ndarray:
+    """Half-width per row: its bin's quantile of the absolute out-of-fold residuals of the *other* folds."""
+    margins = np.full(len(residuals), np.nan)
+    for _, test in splits:
+        rest = np.ones(len(residuals), dtype=bool)
+        rest[test] = False
+        margins[test] = mondrian_quantiles(residuals[rest], bins[rest], n_bins, coverage)[bins[test]]
+    return margins
+
+
+def reliability_table(residuals: np.ndarray, bins: np.ndarray, names: tuple[str, ...],
+                      splits: list[tuple[np.ndarray, np.ndarray]], levels=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95)) -> pd.DataFrame:
+    """Observed coverage of the cross-conformal Mondrian band per bin at each nominal level."""
+    rows = []
+    for level in levels:
+        covered = residuals <= cross_conformal_margins(residuals, bins, len(names), splits, level)
+        rows += [{"bin": name, "nominal": level, "observed": float(covered[bins == b].mean()), "n": int(np.sum(bins == b))}
+                 for b, name in enumerate(names) if np.any(bins == b)]
+    return pd.DataFrame(rows)
+
+
 def cross_validate(
     X: np.ndarray,
     y: np.ndarray,
@@ -119,25 +154,35 @@ def cross_validate(
     and, as a second set (``<name>_model_scale``), on the model scale and converted; skill compares
     with the best of all of them.
 
-    Intervals are cross-conformal (Vovk 2015; Barber et al., Ann. Stat. 2021): the band of fold k is the
-    centre +/- the ``coverage`` quantile of the absolute out-of-fold residuals of the *other* folds, so no
-    model is fitted twice for calibration and coverage is measured on held-out groups. ``CVResult.margin``
-    (the quantile over all folds) is the band of the model fitted on every row.
+    Intervals are cross-conformal (Vovk 2015; Barber et al., Ann. Stat. 2021) and Mondrian on
+    applicability-domain bins (Vovk et al., Algorithmic Learning in a Random World, 2005, ch. 4; Boström
+    et al., crepes, 2022): each held-out row's distance to its fold's training rows
+    (:class:`~cpe_ml.models.domain.NearestDistance`) puts it in an equal-count bin of those held-out
+    distances (near / typical / far), and the band of a fold-k row is the centre +/- the ``coverage``
+    quantile of the absolute out-of-fold residuals of the *other* folds' rows in the same bin. So a
+    formulation far from everything seen gets the wider band its kind of row earned on unseen groups,
+    no model is fitted twice, and coverage is measured per bin on held-out groups (``extra['ad_bin_<name>']``,
+    ``reliability``). ``bin_edges`` and ``margins`` (per-bin quantiles over all folds) serve the model
+    fitted on every row; ``margin`` is the pooled quantile.
     """
     splits = make_splits(len(y), groups, folds, seed)
-    centres = np.full(len(y), np.nan)
+    centres, distance = np.full(len(y), np.nan), np.full(len(y), np.nan)
     for fold, (train, test) in enumerate(splits):
         train_groups = None if groups is None else groups[train]
         weight = None if sample_weight is None else sample_weight[train]
         model = make_model(X[train], y[train], train_groups).fit(X[train], y[train], train_groups, sample_weight=weight)
         centres[test] = model.predict(X[test])
+        distance[test] = NearestDistance(seed).fit(X[train]).distance(X[test])
         if on_fold:
             on_fold(fold + 1, len(splits))
     residuals = np.abs(y - centres)
+    edges = bin_edges(distance)
+    bins, names_of_bins = assign_bins(distance, edges), bin_names(len(edges) + 1)
+    row_margins = cross_conformal_margins(residuals, bins, len(names_of_bins), splits, coverage)
     names = [*BASELINES, *(f"{b}_model_scale" for b in BASELINES)] if to_target else list(BASELINES)
     rows, per_fold = [], []
     for fold, (train, test) in enumerate(splits):
-        margin = conformal_quantile(np.delete(residuals, test), coverage)
+        margin = row_margins[test]
         band = np.column_stack([centres[test] - margin, centres[test], centres[test] + margin])
         if to_target:
             band = np.sort(np.column_stack([to_target(band[:, i], test) for i in range(3)]), axis=1)
@@ -150,6 +195,7 @@ def cross_validate(
             truth = y[test]
         part = pd.DataFrame({"record_id": record_ids[test], "fold": fold, "group": None if groups is None else groups[test],
                              "y": truth, "pred": band[:, 1], "low": band[:, 0], "high": band[:, 2],
+                             "distance": distance[test], "ad_bin": np.asarray(names_of_bins, dtype=object)[bins[test]],
                              **{f"pred_{name}": values for name, values in base.items()}})
         rows.append(part)
         per_fold.append({"fold": fold, "n_test": len(test), **regression_metrics(part["y"], part["pred"]),
@@ -160,6 +206,21 @@ def cross_validate(
                          **interval_metrics(predictions["y"], predictions["low"], predictions["high"])}}
     for name in names:
         metrics[name] = regression_metrics(predictions["y"], predictions[f"pred_{name}"])
-    result = CVResult(predictions, metrics, pd.DataFrame(per_fold), conformal_quantile(residuals, coverage))
+    result = CVResult(predictions, metrics, pd.DataFrame(per_fold), conformal_quantile(residuals, coverage), edges,
+                      mondrian_quantiles(residuals, bins, len(names_of_bins), coverage),
+                      reliability_table(residuals, bins, names_of_bins, splits))
     metrics["model"]["skill"] = result.skill
+    result.extra.update(bin_metrics(predictions, names_of_bins))
     return result
+
+
+def bin_metrics(predictions: pd.DataFrame, names: tuple[str, ...]) -> dict[str, dict[str, float]]:
+    """Per domain bin on held-out groups: rows, MAE, interval coverage and mean width (``ad_bin_<name>``)."""
+    out = {}
+    for name in names:
+        part = predictions.loc[predictions["ad_bin"] == name]
+        if len(part):
+            out[f"ad_bin_{name}"] = {"n": float(len(part)), "mae": float(np.mean(np.abs(part["pred"] - part["y"]))),
+                                     **interval_metrics(part["y"], part["low"], part["high"]),
+                                     "max_distance": float(part["distance"].max())}
+    return out

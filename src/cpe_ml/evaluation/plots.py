@@ -78,3 +78,26 @@ def dependence_plot(
     ax.set(xlabel=xlabel, ylabel=ylabel, title=f"Partial dependence on {xlabel}")
     ax.legend(fontsize=8)
     return _save(fig, path)
+
+
+def reliability_plot(reliability: pd.DataFrame, path: Path) -> Path:
+    """Observed vs nominal interval coverage per applicability-domain bin, on held-out groups."""
+    fig, ax = plt.subplots(figsize=(5, 4.6))
+    for name, part in reliability.groupby("bin", sort=False):
+        ax.plot(part["nominal"], part["observed"], "o-", label=f"{name} ({int(part['n'].iloc[0])} rows)")
+    ax.plot([0.4, 1], [0.4, 1], "k--", lw=1, label="ideal")
+    ax.set(xlabel="nominal coverage", ylabel="observed coverage (grouped CV)", xlim=(0.4, 1), ylim=(0.4, 1.02),
+           title="Interval reliability per domain bin")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
+
+
+def interval_width_histogram(predictions: pd.DataFrame, label: str, path: Path) -> Path:
+    """Distribution of the 80 % interval widths of held-out rows, stacked by domain bin."""
+    fig, ax = plt.subplots(figsize=(6, 4.2))
+    width = predictions["high"] - predictions["low"]
+    names = list(predictions.groupby("ad_bin")["distance"].median().sort_values().index)  # nearest bin first
+    ax.hist([width[predictions["ad_bin"] == name] for name in names], bins=30, stacked=True, label=names)
+    ax.set(xlabel=f"80 % interval width ({label})", ylabel="held-out rows", title="Interval width per domain bin")
+    ax.legend(fontsize=8)
+    return _save(fig, path)
