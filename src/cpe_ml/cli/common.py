@@ -23,7 +23,7 @@ console = Console()
 #: Options shared by the commands that load trained models (predict, screen).
 MODELS_DIR_OPTION = typer.Option(None, "--models-dir", help="Use the bundles of this directory (python train.py writes models/). Default: the registry's @champion of each target when the --tracking-uri store exists, else models/.")
 MODEL_URI_OPTION = typer.Option(None, "--model", help="Registered MLflow model instead of bundles, e.g. models:/cpe-conductivity@champion (repeatable).")
-MODEL_STORE_OPTION = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store for --model URIs.")
+MODEL_STORE_OPTION = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store of the registered models (--model URIs, @champion, cpe-ml models).")
 
 
 DEFAULT_MODELS_DIR = Path("models")

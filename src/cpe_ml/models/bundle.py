@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 import time
@@ -31,7 +32,7 @@ from cpe_ml.safe_pickle import safe_load
 from cpe_ml.schema import SCHEMA_VERSION
 from cpe_ml.storage import atomic_dump
 
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2  # 2: VTF-readout conductivity model, domain bins, generations
 
 
 @dataclass
@@ -100,8 +101,8 @@ def file_sha256(path: str | os.PathLike) -> str:
 
 
 def new_generation(directory: str | os.PathLike) -> Path:
-    """An empty folder for a training's bundles, named by UTC time and process id (unique, sortable)."""
-    path = Path(directory) / GENERATIONS / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{os.getpid()}"
+    """An empty folder for a training's bundles, named by UTC time (sortable), a random token and the process id."""
+    path = Path(directory) / GENERATIONS / f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{secrets.token_hex(3)}-{os.getpid()}"
     path.mkdir(parents=True, exist_ok=False)
     return path
 
