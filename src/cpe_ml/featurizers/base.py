@@ -57,6 +57,8 @@ class Featurizer(TransformerMixin, BaseEstimator):
     """
 
     input_columns: tuple[str, ...] = ()
+    #: Columns read when present (training tables have them, candidates need not).
+    optional_columns: tuple[str, ...] = ()
 
     def fit(self, X: pd.DataFrame, y=None) -> Featurizer:
         self._check_columns(X)

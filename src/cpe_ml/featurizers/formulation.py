@@ -22,6 +22,7 @@ from cpe_ml.featurizers.polymer import PolymerFeaturizer
 from cpe_ml.featurizers.polymer_physics import PolymerTransportFeaturizer
 from cpe_ml.featurizers.process import ProcessFeaturizer
 from cpe_ml.featurizers.salt import SaltFeaturizer
+from cpe_ml.featurizers.source import SourceFeaturizer
 
 #: Featurizer blocks by name; a target chooses the blocks that can physically matter for it.
 BLOCKS: dict[str, type[Featurizer]] = {
@@ -30,6 +31,7 @@ BLOCKS: dict[str, type[Featurizer]] = {
     "concentration": SaltConcentrationFeaturizer,
     "filler": FillerFeaturizer,
     "composite": CompositeFeaturizer,
+    "source": SourceFeaturizer,
     "filler_effect": FillerEffectFeaturizer,
     "plasticizer": PlasticizerFeaturizer,
     "process": ProcessFeaturizer,
@@ -74,7 +76,8 @@ class FormulationFeaturizer(TransformerMixin, BaseEstimator):
         """Featurize each distinct formulation once, then broadcast to its rows (one output allocation)."""
         if not len(X):
             return np.empty((0, len(self.get_feature_names_out())))
-        codes, first = per_distinct_rows(X, self.input_columns())
+        optional = [c for _, f in self.featurizers() for c in f.optional_columns if c in X]
+        codes, first = per_distinct_rows(X, list(dict.fromkeys([*self.input_columns(), *optional])))
         distinct = X.iloc[first].reset_index(drop=True)
         return np.column_stack([f.transform(distinct) for _, f in self.featurizers()])[codes]
 

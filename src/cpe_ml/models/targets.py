@@ -26,8 +26,12 @@ TEMPERATURE_FEATURES: tuple[str, ...] = (
 #: gap between best-of-paper composites and public filler-free tables cannot pose as a filler effect.
 FILLER_OFFSET_FEATURE = "filler_effect__log10_composite_over_host"
 FILLER_PREFIXES: tuple[str, ...] = ("filler__", "composite__", "filler_effect__")
-#: Features derived from the filler elsewhere (electrolyte type spe/cpe is "filler present" by another name).
-FILLER_DERIVED_FEATURES: tuple[str, ...] = ("process__type_spe", "process__type_cpe")
+#: Features the conductivity trees never see because the data cannot separate them from their sources:
+#: electrolyte type spe/cpe is "filler present" by another name, and process steps are stated only by the
+#: curated best-of-paper rows (public tables state none) with no same-paper contrast of two processes, so
+#: they would encode "a curated paper", not a process (the gel type, from the plasticizer, stays).
+SOURCE_CONFOUNDED_FEATURES: tuple[str, ...] = ("process__type_spe", "process__type_cpe")
+SOURCE_CONFOUNDED_PREFIXES: tuple[str, ...] = ("process__process_",)
 
 #: Qualifiers of values that are bounds, not measurements: never fitted as exact values.
 BOUND_QUALIFIERS = ("lower_bound", "upper_bound")
@@ -112,8 +116,8 @@ class Target:
         """The target's model for a feature matrix with columns ``names`` (monotone constraints or VTF readout)."""
         params = {**self.params, **(params or {})}
         if self.temperature_law:
-            hidden = [i for i, n in enumerate(names)
-                      if n in TEMPERATURE_FEATURES or n in FILLER_DERIVED_FEATURES or n.startswith(FILLER_PREFIXES)]
+            hidden = [i for i, n in enumerate(names) if n in TEMPERATURE_FEATURES or n in SOURCE_CONFOUNDED_FEATURES
+                      or n.startswith(FILLER_PREFIXES + SOURCE_CONFOUNDED_PREFIXES)]
             offset = names.index(FILLER_OFFSET_FEATURE) if FILLER_OFFSET_FEATURE in names else None
             return ArrheniusRegressor(names.index("conditions__temperature_k"), names.index("glass_transition__tg_c"),
                                       tuple(hidden), offset, calibration_folds=calibration_folds, params=params,
@@ -177,7 +181,7 @@ TARGETS: dict[str, Target] = {
         column="conductivity_s_cm",
         label="log10 ionic conductivity (S/cm)",
         unit="log10 S/cm",
-        blocks=(*FORMULATION_BLOCKS, "composite", "filler_effect", "conditions", "glass_transition"),
+        blocks=(*FORMULATION_BLOCKS, "composite", "filler_effect", "conditions", "glass_transition", "source"),
         registered_name="cpe-conductivity",
         log_scale=True,
         temperature_law=True,
