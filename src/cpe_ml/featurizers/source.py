@@ -22,12 +22,19 @@ class SourceFeaturizer(Featurizer):
 
     Features:
         curated_best_of_paper: 1 for a row of the embedded curated table.
+
+    References:
+        The source is treated as a batch effect, estimated jointly and removed from predictions, as in
+        Johnson, Li, Rabinovic, Biostatistics 2007, 8, 118 (doi:10.1093/biostatistics/kxj037).
     """
 
     optional_columns = ("dataset",)
 
     def feature_labels(self) -> list[str]:
         return ["curated_best_of_paper"]
+
+    def citations(self) -> list[str]:
+        return ["10.1093/biostatistics/kxj037"]
 
     def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
         if "dataset" not in frame:
