@@ -20,8 +20,10 @@ import time
 import numpy as np
 import pandas as pd
 
+from cpe_ml.chemistry.effective_medium import filler_absent
 from cpe_ml.datasets.registry import PUBLIC_NAMES
 from cpe_ml.evaluation.cv import cv_groups, make_splits
+from cpe_ml.featurizers.base import as_float
 from cpe_ml.featurizers.formulation import FORMULATION_BLOCKS, FormulationFeaturizer
 from cpe_ml.models.filler_effect import FillerEffectModel
 from cpe_ml.models.interval import IntervalRegressor
@@ -43,7 +45,8 @@ def main() -> None:
     y = target.to_model_scale(rows[target.column])
     public = rows["dataset"].isin(PUBLIC_NAMES).to_numpy()
     curated = np.flatnonzero(~public)
-    filled = rows["filler"].fillna("").astype(str).str.strip().str.lower().ne("none") & rows["filler"].fillna("").astype(str).str.strip().ne("")
+    filled = pd.Series(~filler_absent(rows["filler"], as_float(rows["filler_loading_wt_pct"]),
+                                      as_float(rows["filler_loading_vol_pct"])))
     splits = make_splits(len(curated), cv_groups(rows.iloc[curated], "paper"), 5, 0)
 
     old = FormulationFeaturizer(PREVIOUS_BLOCKS, 64).fit(rows)

@@ -105,6 +105,7 @@ def observed_near(clean: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.
     OBSERVED_WITHIN_C of its temperature, with and without filler: loading (wt%, 0 without filler), log10
     sigma, filler, source. ``table`` defaults to the embedded curated table (empty if it is not there)."""
     from cpe_ml.datasets import DEFAULT_DATA_PATH, load_cpe_literature
+    from cpe_ml.featurizers.composite import clear_absent_fillers
     from cpe_ml.schema import ROOM_TEMPERATURE_C
     from cpe_ml.validation import validate_formulations
 
@@ -120,10 +121,10 @@ def observed_near(clean: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.
     near = (table["polymer_canonical_smiles"].eq(row["polymer_canonical_smiles"])
             & table["salt_canonical_smiles"].eq(row["salt_canonical_smiles"])
             & sigma.gt(0) & (temperature - float(row["temperature_c"])).abs().le(OBSERVED_WITHIN_C))
-    hits = table.loc[near]
-    filler = hits["filler"].fillna("none").replace("", "none")
+    hits = clear_absent_fillers(table.loc[near].reset_index(drop=True))  # zero is none, written one way
+    filler = hits["filler"]
     loading = pd.to_numeric(hits["filler_loading_wt_pct"], errors="coerce").where(filler.ne("none"), 0.0)
-    return pd.DataFrame({"loading_wt_pct": loading, "log10_s_cm": np.log10(sigma[near]), "filler": filler,
+    return pd.DataFrame({"loading_wt_pct": loading, "log10_s_cm": np.log10(sigma[near].to_numpy()), "filler": filler,
                          "source": hits["source"]}).dropna(subset=["loading_wt_pct"]).reset_index(drop=True)
 
 

@@ -174,15 +174,17 @@ def _log_plots(target: Target, cv: CVResult, model: IntervalRegressor, featurize
 def _subset_metrics(rows: pd.DataFrame, cv: CVResult) -> dict[str, dict[str, float]]:
     """CV metrics on the curated rows (not from a public table) and on those with a filler: the composite
     electrolytes a user asks about, scored apart from thousands of public filler-free rows."""
+    from cpe_ml.chemistry.effective_medium import filler_absent
     from cpe_ml.datasets.registry import PUBLIC_NAMES
     from cpe_ml.evaluation.metrics import regression_metrics
+    from cpe_ml.featurizers.base import as_float
 
     if "dataset" not in rows or not rows["dataset"].isin(PUBLIC_NAMES).any():
         return {}
     by_id = rows.set_index("record_id")
-    part = cv.predictions.join(by_id[["dataset", "filler"]], on="record_id")
+    part = cv.predictions.join(by_id[["dataset", "filler", "filler_loading_wt_pct", "filler_loading_vol_pct"]], on="record_id")
     curated = ~part["dataset"].isin(PUBLIC_NAMES)
-    filled = curated & part["filler"].fillna("").astype(str).str.strip().str.lower().ne("none") & part["filler"].fillna("").astype(str).str.strip().ne("")
+    filled = curated & ~filler_absent(part["filler"], as_float(part["filler_loading_wt_pct"]), as_float(part["filler_loading_vol_pct"]))
     return {name: {**regression_metrics(part.loc[mask, "y"], part.loc[mask, "pred"]), "n": float(mask.sum())}
             for name, mask in (("curated", curated), ("curated_filler", filled)) if mask.sum() > 2}
 

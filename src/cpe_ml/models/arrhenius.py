@@ -111,7 +111,8 @@ def pseudo_activation_k(raw: np.ndarray) -> np.ndarray:
 
 
 class VTFBooster(BaseEstimator):
-    """XGBoost with two outputs per formulation (log10 sigma_ref, raw B) read out through the VTF law.
+    """XGBoost with outputs per formulation (log10 sigma_ref, raw B and, with ``learn_t0``, a raw T0 shift)
+    read out through the VTF law.
 
     ``temperature_index`` and ``tg_index`` name the columns of X holding T (K) and the host's Tg (C);
     T0 = Tg - 50 K. ``drop_indices`` are columns the trees must not see (every temperature-dependent
@@ -142,6 +143,10 @@ class VTFBooster(BaseEstimator):
         t0 = self._raw_t0(X)
         return np.where(np.isfinite(t0), t0, self.t0_fill_)
 
+    def _shifted_t0(self, X: np.ndarray, margins: np.ndarray) -> np.ndarray:
+        """T0 with the learned shift, before the cap."""
+        return self._t0(X) + (T0_SHIFT_MAX_K * np.tanh(margins[:, 2]) if self.learn_t0 else 0.0)
+
     def _offset(self, X: np.ndarray) -> np.ndarray:
         if self.offset_index is None:
             return np.zeros(len(X))
@@ -157,7 +162,9 @@ class VTFBooster(BaseEstimator):
         self.tree_columns_ = self._tree_columns(X.shape[1])
         t0_all = self._raw_t0(X)
         self.t0_fill_ = float(np.nanmedian(t0_all)) if np.isfinite(t0_all).any() else REFERENCE_TEMPERATURE_K - 150.0
-        shape = vtf_shape(X[:, self.temperature_index].astype(float), capped_t0_k(self._t0(X)))
+        temperature = X[:, self.temperature_index].astype(float)
+        base_t0 = self._t0(X)
+        shape = vtf_shape(temperature, capped_t0_k(base_t0))
         trees = X[:, self.tree_columns_]
         # NaN != NaN would make every row with a missing feature its own formulation: key on a sentinel.
         key = np.where(np.isnan(trees), np.float32(-3.4e38), trees)
@@ -169,8 +176,6 @@ class VTFBooster(BaseEstimator):
         n_distinct = len(distinct)
         margin = np.tile(self.base_, (n_distinct, 1))
 
-        temperature = X[:, self.temperature_index].astype(float)
-        base_t0 = self._t0(X)
         n_out = 3 if self.learn_t0 else 2
 
         def objective(predt: np.ndarray, _: xgb.DMatrix) -> tuple[np.ndarray, np.ndarray]:
@@ -225,7 +230,7 @@ class VTFBooster(BaseEstimator):
         """Per row: log10 sigma at T_ref (60 C), B (K), T0 (K) and the VTF prefactor log10 A (sigma as T -> inf)."""
         X = np.asarray(X, dtype=np.float32)
         margins = self._margins(X)
-        t0 = capped_t0_k(self._t0(X) + (T0_SHIFT_MAX_K * np.tanh(margins[:, 2]) if self.learn_t0 else 0.0))
+        t0 = capped_t0_k(self._shifted_t0(X, margins))
         b = pseudo_activation_k(margins[:, 1])
         level = margins[:, 0]
         return {"log10_sigma_ref": level.astype(float), "pseudo_activation_k": b.astype(float), "t0_k": t0.astype(float),
@@ -251,12 +256,13 @@ class VTFBooster(BaseEstimator):
         parts = self.booster_.predict(matrix, pred_contribs=True)  # rows x outputs x (features + bias)
         margins = self._margins(X)
         temperature = X[:, self.temperature_index].astype(float)
-        t0 = self.parameters(X)["t0_k"]
+        uncapped = self._shifted_t0(X, margins)
+        t0 = capped_t0_k(uncapped)
         shape = vtf_shape(temperature, t0)
         b = pseudo_activation_k(margins[:, 1])
+        offset = self._offset(X)
         tree_part = parts[:, 0, :-1] + (-shape * B_SCALE_K * _sigmoid(margins[:, 1]))[:, None] * parts[:, 1, :-1]
         if self.learn_t0:
-            uncapped = self._t0(X) + T0_SHIFT_MAX_K * np.tanh(margins[:, 2])
             t0_slope = (-b * _vtf_shape_dt0(temperature, t0) * _cap_slope(uncapped) * T0_SHIFT_MAX_K
                         * (1.0 - np.tanh(margins[:, 2]) ** 2))
             tree_part += t0_slope[:, None] * parts[:, 2, :-1]
@@ -264,8 +270,9 @@ class VTFBooster(BaseEstimator):
         out[:, self.tree_columns_] = tree_part
         out[:, self.temperature_index] = -b * shape
         if self.offset_index is not None:
-            out[:, self.offset_index] = self._offset(X)
-        out[:, -1] = self.predict(X) - out[:, :-1].sum(axis=1)
+            out[:, self.offset_index] = offset
+        prediction = margins[:, 0] - b * shape + offset
+        out[:, -1] = prediction - out[:, :-1].sum(axis=1)
         return out
 
     def feature_importances(self) -> np.ndarray:
