@@ -19,9 +19,11 @@ import pandas as pd
 
 from cpe_ml import tracking
 from cpe_ml.catalog import load_catalog
+from cpe_ml.chemistry.effective_medium import filler_absent
 from cpe_ml.datasets import DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH
 from cpe_ml.evaluation import plots
 from cpe_ml.evaluation.cv import CVResult, cross_validate, cv_groups
+from cpe_ml.featurizers.base import as_float
 from cpe_ml.featurizers.formulation import FormulationFeaturizer
 from cpe_ml.models.bundle import ModelBundle, commit_generation, new_generation, save_bundle
 from cpe_ml.models.domain import ApplicabilityDomain, bin_names
@@ -165,7 +167,7 @@ def _log_plots(target: Target, cv: CVResult, model: IntervalRegressor, featurize
     if target.name == "conductivity":
         plots.dependence_plot(rows, "temperature_c", np.linspace(0, 100, 21), predict, "temperature (C)",
                               target.label, directory / "dependence_temperature.png")
-    filled = rows.loc[rows["filler"].ne("none") & rows["filler"].ne("")]
+    filled = rows.loc[~filler_absent(rows["filler"], as_float(rows["filler_loading_wt_pct"]), as_float(rows["filler_loading_vol_pct"]))]
     if len(filled) >= 5:
         plots.dependence_plot(filled, "filler_loading_wt_pct", np.linspace(0, 60, 13), predict,
                               "filler loading (wt%)", target.label, directory / "dependence_filler_loading.png")
@@ -174,10 +176,8 @@ def _log_plots(target: Target, cv: CVResult, model: IntervalRegressor, featurize
 def _subset_metrics(rows: pd.DataFrame, cv: CVResult) -> dict[str, dict[str, float]]:
     """CV metrics on the curated rows (not from a public table) and on those with a filler: the composite
     electrolytes a user asks about, scored apart from thousands of public filler-free rows."""
-    from cpe_ml.chemistry.effective_medium import filler_absent
     from cpe_ml.datasets.registry import PUBLIC_NAMES
     from cpe_ml.evaluation.metrics import regression_metrics
-    from cpe_ml.featurizers.base import as_float
 
     if "dataset" not in rows or not rows["dataset"].isin(PUBLIC_NAMES).any():
         return {}
