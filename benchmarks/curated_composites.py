@@ -23,11 +23,11 @@ import pandas as pd
 from cpe_ml.chemistry.effective_medium import filler_absent
 from cpe_ml.datasets.registry import PUBLIC_NAMES
 from cpe_ml.evaluation.cv import cv_groups, make_splits
-from cpe_ml.featurizers.base import as_float
 from cpe_ml.featurizers.formulation import FORMULATION_BLOCKS, FormulationFeaturizer
 from cpe_ml.models.filler_effect import FillerEffectModel
 from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.models.targets import TARGETS, inverse_sqrt_count_weights
+from cpe_ml.tables import as_float
 from cpe_ml.training import TrainConfig, load_training_frame
 
 #: The conductivity target as it was before the VTF readout (commit 3c64ac8).

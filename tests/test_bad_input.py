@@ -201,7 +201,7 @@ SCREEN_CASES = [
 GOOD_REQUEST = {"polymer": "PEO", "salt": "LiTFSI", "salt_eo_li_ratio": "16", "temperature_c": "60"}
 SERVING_CASES = [
     ("empty list", [], ("the JSON list is empty",)),
-    ("empty frame", pd.DataFrame(), ("no rows",)),
+    ("empty frame", pd.DataFrame(), ("is empty",)),
     ("empty record", [GOOD_REQUEST, {}], ("record 2 is empty",)),
     ("all-null row", pd.DataFrame([GOOD_REQUEST, {k: None for k in GOOD_REQUEST}]), ("row(s) 2 are empty",)),
     ("unknown keys only", [{"colour": "red", "size": "big"}], ("unknown key(s)", "'colour'")),
@@ -213,9 +213,9 @@ SERVING_CASES = [
     ("150 wt%", [{**GOOD_REQUEST, "salt_eo_li_ratio": "", "salt_wt_pct": "150"}], ("row 1", "'salt_wt_pct'", "outside the possible range")),
     ("hot", [{**GOOD_REQUEST, "temperature_c": "hot"}], ("row 1", "'temperature_c'", "not a number")),
     ("true as temperature", [{**GOOD_REQUEST, "temperature_c": True}], ("record 1", "true is not a value")),
-    ("true as temperature after the server's parsing", pd.DataFrame([GOOD_REQUEST, {**GOOD_REQUEST, "temperature_c": True}]),
-     ("row 2", "'temperature_c'", "true is not a value")),
-    ("no known key after the server's parsing", pd.DataFrame(index=[0]), ("no known key",)),
+    ("true as temperature in a DataFrame", pd.DataFrame([GOOD_REQUEST, {**GOOD_REQUEST, "temperature_c": True}]),
+     ("record 2", "'temperature_c'", "true is not a value")),
+    ("a DataFrame without columns", pd.DataFrame(index=[0]), ("record 1 is empty",)),
     ("nested value", [{**GOOD_REQUEST, "filler": {"name": "LLZTO"}}], ("record 1", "nested dict")),
     ("name vs smiles", [{**GOOD_REQUEST, "polymer_smiles": PVDF_SMILES}], ("row 1", "'polymer_smiles'", "does not match polymer 'PEO'")),
     ("1 MB smiles", [{**GOOD_REQUEST, "polymer": "", "polymer_smiles": "C" * 1_000_000}], ("row 1", "'polymer_smiles'", "longer than")),

@@ -54,11 +54,20 @@ def test_smiles_of_any_notation_matches_the_catalog_polymer():
     assert CATALOG.match_salt_smiles("[Li+].[N-](S(=O)(=O)C(F)(F)F)S(=O)(=O)C(F)(F)F") == "LiTFSI"
 
 
-@pytest.mark.parametrize("kind,value,source,excerpt", [
-    ("polymer", "tg_c", "tg_source", "tg_excerpt"),
-    ("filler", "density_g_cm3", "density_source", "density_excerpt"),
-    ("filler", "li_conductivity_s_cm", "li_conductivity_source", "li_conductivity_excerpt"),
-])
+#: (kind, value column, source column, excerpt column): every ``<p>_source`` column sources the column before it.
+SOURCED = [(kind, list(table.columns)[list(table.columns).index(c) - 1], c, c.removesuffix("_source") + "_excerpt")
+           for kind, table in CATALOG.tables.items() for c in table.columns if c.endswith("_source")]
+
+
+def test_sourced_properties_include_every_property_a_featurizer_reads():
+    from cpe_ml.featurizers.filler import CATALOG_PROPERTIES
+
+    sourced = {(kind, value) for kind, value, _, _ in SOURCED}
+    assert {("polymer", "tg_c"), ("filler", "density_g_cm3"), ("filler", "li_conductivity_s_cm")} <= sourced
+    assert {("filler", column) for column, _ in CATALOG_PROPERTIES.values()} <= sourced
+
+
+@pytest.mark.parametrize("kind,value,source,excerpt", SOURCED)
 def test_every_numeric_property_has_a_source_and_excerpt(kind, value, source, excerpt):
     table = CATALOG.tables[kind]
     filled = table[pd.to_numeric(table[value], errors="coerce").notna()]

@@ -92,3 +92,56 @@ def test_featurizers_follow_the_sklearn_api():
         assert featurizer.citations(), f"{name} lists no references"
     pipeline = make_pipeline(FormulationFeaturizer(), FunctionTransformer(np.nan_to_num))
     assert pipeline.fit_transform(clean).shape[0] == 2
+
+
+def _alumina_catalog_dir(tmp_path: Path, density: str) -> Path:
+    """A user catalog extension that restates alumina's density (a test value, not a sourced one)."""
+    from cpe_ml.catalog import load_catalog
+
+    row = load_catalog().tables["filler"].set_index("name").loc[["Al2O3"]].reset_index()
+    row["density_g_cm3"] = density
+    row.to_csv(tmp_path / "fillers.csv", index=False)
+    return tmp_path
+
+
+def test_the_catalog_is_resolved_at_fit_and_kept(tmp_path, monkeypatch):
+    import joblib
+
+    from cpe_ml.safe_pickle import safe_load
+
+    clean = validate_formulations(pd.DataFrame([{**BASE, "polymer": "PEO", "filler": "Al2O3"}]))[0]
+    fitted = FormulationFeaturizer().fit(clean)
+    before = fitted.transform(clean)
+    monkeypatch.setenv("CPE_ML_CATALOG_DIR", str(_alumina_catalog_dir(tmp_path, "1.0")))
+    assert fitted.transform(clean).tobytes() == before.tobytes()  # no hidden look-up at transform time
+    refitted = FormulationFeaturizer().fit(clean)  # a new fit reads the catalog as installed now
+    column = list(fitted.get_feature_names_out()).index("filler__filler_density_g_cm3")
+    assert before[0, column] == pytest.approx(3.987) and refitted.transform(clean)[0, column] == 1.0
+    joblib.dump(fitted, tmp_path / "featurizer.joblib")  # the catalog travels with the fitted featurizer
+    assert safe_load(tmp_path / "featurizer.joblib").transform(clean).tobytes() == before.tobytes()
+
+
+def test_formulation_featurizer_keeps_the_blocks_it_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    clean = _rows(["PEO"])
+    featurizer = FormulationFeaturizer()
+    with pytest.raises(NotFittedError):
+        featurizer.transform(clean)
+    featurizer.fit(clean)
+    blocks = [f for _, f in featurizer.featurizers()]
+    featurizer.transform(clean)
+    assert [f for _, f in featurizer.featurizers()] == blocks and all(b.catalog_ is featurizer.catalog_ for b in blocks
+                                                                        if hasattr(b, "catalog_"))
+
+
+def test_a_block_whose_columns_and_labels_disagree_fails_loudly():
+    from cpe_ml.featurizers import FillerFeaturizer
+
+    class Extended(FillerFeaturizer):
+        def feature_labels(self) -> list[str]:
+            return [*super().feature_labels(), "filler_new_descriptor"]
+
+    clean = _rows(["PEO"])
+    with pytest.raises(RuntimeError, match=r"computed no \['filler_new_descriptor'\]"):
+        Extended().fit(clean).transform(clean)

@@ -7,13 +7,8 @@ from sklearn.model_selection import KFold
 
 from cpe_ml.catalog import load_catalog
 from cpe_ml.featurizers import ConditionsFeaturizer, FormulationFeaturizer, GlassTransitionFeaturizer
-from cpe_ml.featurizers.glass_transition import (
-    GlassTransitionEstimator,
-    estimator_cache_key,
-    host_glass_transition_c,
-    reference_estimator,
-    tg_reference,
-)
+from cpe_ml.chemistry.glass_transition import GlassTransitionEstimator, estimator_cache_key, reference_estimator, tg_reference
+from cpe_ml.featurizers.glass_transition import host_glass_transition_c
 from cpe_ml.validation import validate_formulations
 
 

@@ -48,7 +48,7 @@ def test_registered_champion_predicts_an_ordinary_numeric_dataframe(registry):
     for column in ("pred_conductivity", "pred_conductivity_lo", "pred_conductivity_hi"):
         np.testing.assert_allclose(served[column].to_numpy(dtype=float), expected[column].to_numpy(dtype=float), rtol=1e-6)
     assert list(served["confidence"]) == list(expected["confidence"])
-    inputs = {spec.name: spec for spec in model.metadata.get_input_schema().inputs}
+    inputs = {spec.name: spec for spec in model.metadata.get_input_schema().inputs[0].type.properties}  # one object per row
     assert not any(spec.required for spec in inputs.values())  # optional columns optional
     assert {"polymer", "salt", "salt_eo_li_ratio", "filler_loading_wt_pct", "temperature_c"} <= set(inputs)
 

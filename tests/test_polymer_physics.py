@@ -7,12 +7,13 @@ import pandas as pd
 import pytest
 
 from cpe_ml.chemistry.repeat_unit import canonical_repeat_unit
-from cpe_ml.featurizers.polymer_physics import LABELS, PolymerTransportFeaturizer, transport_descriptors
+from cpe_ml.chemistry.polymer_transport import TRANSPORT_LABELS, transport_descriptors
+from cpe_ml.featurizers.polymer_physics import PolymerTransportFeaturizer
 from cpe_ml.validation import validate_formulations
 
 
 def _descriptors(smiles: str) -> dict[str, float]:
-    return dict(zip(LABELS, transport_descriptors(canonical_repeat_unit(smiles))))
+    return dict(zip(TRANSPORT_LABELS, transport_descriptors(canonical_repeat_unit(smiles))))
 
 
 def test_peo_is_a_flexible_chelating_polyether():
@@ -42,11 +43,13 @@ def test_stiff_and_comb_polymers_are_told_apart():
 def test_every_notation_gives_identical_features(notations):
     clean = validate_formulations(pd.DataFrame({"record_id": [f"r{i}" for i in range(len(notations))], "polymer_smiles": notations,
                                                 "salt": "LiTFSI", "salt_molality_mol_kg": "1.0", "temperature_c": "60"}))[0]
-    X = PolymerTransportFeaturizer().fit(clean).transform(clean)
-    assert X.shape == (len(notations), len(LABELS))
+    featurizer = PolymerTransportFeaturizer().fit(clean)
+    X = featurizer.transform(clean)
+    labels = featurizer.feature_labels()
+    assert X.shape == (len(notations), len(labels))
     for row in X[1:]:
         assert row.tobytes() == X[0].tobytes()
-    assert X[0, LABELS.index("salt_per_donor_site")] == pytest.approx(1.0 / X[0, LABELS.index("li_donor_sites_mol_kg")])
+    assert X[0, labels.index("salt_per_donor_site")] == pytest.approx(1.0 / X[0, labels.index("li_donor_sites_mol_kg")])
 
 
 def test_missing_polymer_gives_nan_not_an_error():

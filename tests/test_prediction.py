@@ -152,7 +152,7 @@ def test_written_csv_reads_back_identically(predicted, many, tmp_path):
                 assert list(back[column]) == list(expected[column].fillna("").astype(str)), column
 
 
-def test_explain_waterfall_adds_up_and_is_written(candidates, trained_models, tmp_path):
+def test_explain_waterfall_adds_up_and_is_written(candidates, predicted, trained_models, tmp_path):
     assert find_row(candidates, "cand-05") == 4 and find_row(candidates, "3") == 2
     with pytest.raises(LookupError):
         find_row(candidates, "no-such-id")
@@ -169,6 +169,17 @@ def test_explain_waterfall_adds_up_and_is_written(candidates, trained_models, tm
     prediction = bundle.model.predict(bundle.featurizer.transform(clean).astype(np.float32))[0]
     assert one["contribution"].sum() == pytest.approx(prediction, abs=1e-3)
     assert contributions(candidates, trained_models.bundles, 5).equals(table)
+    # The explanation column is the concept sums of the same contributions, largest first.
+    sums = one.loc[one["feature"] != "(base value)"].groupby("concept")["contribution"].sum()
+    text = predicted.predictions.loc[4, "explain_conductivity"]
+    shown = {part.rsplit(" ", 1)[0]: float(part.rsplit(" ", 1)[1]) for part in text.split("; ")}
+    assert list(shown) == [c for c in sums.abs().sort_values(ascending=False).index if round(abs(sums[c]), 2) > 0]
+    assert all(shown[c] == pytest.approx(sums[c], abs=0.006) for c in shown)
+    assert {"temperature", "filler", "salt", "polymer"} <= set(shown)
+    # Single features are readable and never an unstated value ("plasticizer_wt_pct = nan")
+    details = predicted.predictions.loc[4, "explain_conductivity_features"]
+    assert "__" not in details and "nan" not in details and "temperature 298 K" in details
+    assert not one.loc[one["stated"], "value"].isna().any()
 
 
 def test_cli_explain_writes_the_png_and_rejects_unknown_ids(trained_models, tmp_path):

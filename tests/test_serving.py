@@ -52,10 +52,10 @@ def _wait_until_up(server: subprocess.Popen, url: str, log: Path) -> None:
 def test_served_champion_answers_raw_formulation_json(trained_models, tmp_path):
     uri = "models:/cpe-conductivity@champion"
     mlflow.set_tracking_uri(trained_models.tracking_uri)
-    signature = mlflow.models.get_model_info(uri).signature
-    assert not any(column.required for column in signature.inputs.inputs)  # raw rows may omit any column
+    (row,) = mlflow.models.get_model_info(uri).signature.inputs.inputs  # one object per request row
+    assert not any(column.required for column in row.type.properties)  # raw rows may omit any column
     records = json.loads((EXAMPLES / "candidates.json").read_text())[:4]
-    payload = {"dataframe_records": records}
+    payload = {"inputs": records}  # a model typed by its predict's row type takes "inputs", not "dataframe_records"
 
     port = _free_port()
     env = {**os.environ, "MLFLOW_TRACKING_URI": trained_models.tracking_uri,

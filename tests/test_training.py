@@ -1,5 +1,6 @@
 """Training: validation gate, determinism, MLflow records and the champion rule, on the real curated data."""
 
+import re
 from pathlib import Path
 
 import mlflow
@@ -10,6 +11,7 @@ from mlflow.tracking import MlflowClient
 from cpe_ml import tracking
 from cpe_ml.datasets import DEFAULT_DATA_PATH
 from cpe_ml.models.bundle import bundle_path, load_bundle
+from cpe_ml.models.targets import TARGETS
 from cpe_ml.training import TrainConfig, train
 from cpe_ml.validation import FormulationValidationError
 
@@ -46,16 +48,44 @@ def test_mlflow_store_holds_parent_child_runs_metrics_plots_dataset_and_models(f
     children = client.search_runs([parent.info.experiment_id], f"tags.mlflow.parentRunId = '{parent.info.run_id}'")
     assert {c.data.tags["target"] for c in children} == {"conductivity", "voltage_window", "retention"}
     for child in children:
-        assert {"cv_mae", "cv_rmse", "cv_r2", "cv_spearman", "cv_interval_coverage", "polymer_mean_mae", "ridge_mae", "global_mean_mae"} <= set(child.data.metrics)
+        unit = tracking.metric_unit(TARGETS[child.data.tags["target"]].unit)  # log10_s_cm, v, pct
+        assert {f"cv_mae_{unit}", f"cv_rmse_{unit}", "cv_r2", "cv_spearman", "cv_interval_coverage_pct", "cv_skill_pct",
+                f"baseline_polymer_mean_mae_{unit}", f"baseline_ridge_mae_{unit}", f"baseline_global_mean_mae_{unit}"} <= set(child.data.metrics)
         artifacts = {a.path for a in client.list_artifacts(child.info.run_id)}
         assert {"parity.png", "residuals_by_group.png", "feature_importance.png", "cv_predictions.csv"} <= artifacts
         assert child.inputs.dataset_inputs, "training dataset not logged"
-        history = client.get_metric_history(child.info.run_id, "fold_mae")
+        history = client.get_metric_history(child.info.run_id, f"fold_mae_{unit}")
         assert len(history) == 3
     conductivity = next(c for c in children if c.data.tags["target"] == "conductivity")
     assert "dependence_temperature.png" in {a.path for a in client.list_artifacts(conductivity.info.run_id)}
     for name in ("cpe-conductivity", "cpe-voltage-window", "cpe-retention"):
         assert str(client.get_model_version_by_alias(name, "champion").version) == "1"
+
+
+def test_mlflow_reads_well_typed_experiment_named_runs_and_model_cards(first_run):
+    """The UI's way in: a model-training experiment, run names saying what ran, cards as descriptions."""
+    tmp, summary = first_run
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp}/mlflow.db", registry_uri=f"sqlite:///{tmp}/mlflow.db")
+    parent = client.get_run(summary.parent_run_id)
+    experiment = client.get_experiment(parent.info.experiment_id)
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+    assert "one parent run per training" in experiment.tags["mlflow.note.content"]
+    assert re.fullmatch(r"train · default data \(curated [\d,]+ \+ public [\d.]+k rows\) · paper-grouped 3-fold CV", parent.info.run_name)
+    for result in summary.results:
+        target, model = TARGETS[result.target], result.cv.metrics["model"]
+        assert f"- **{result.target}**: {result.n_rows:,} rows, CV MAE {model['mae']:.3g} {target.unit} against" in parent.data.tags["mlflow.note.content"]
+        child = client.get_run(result.run_id)
+        assert child.info.run_name.startswith(f"{result.target} · {result.n_rows:,} rows · MAE {model['mae']:.3g} {target.unit}")
+        card = child.data.tags["mlflow.note.content"]
+        assert f"- **model**: MAE **{model['mae']:.3g}**, RMSE" in card and "**Known limits**" in card
+        assert "1 - MAE / MAE(best baseline" in card and ("no skill" in card) != result.beats_best_baseline
+        unit = tracking.metric_unit(target.unit)
+        assert child.data.metrics[f"cv_mae_{unit}"] == pytest.approx(model["mae"], rel=1e-3)  # 4 significant digits
+        assert child.data.metrics[f"cv_mae_{unit}"] == float(f"{model['mae']:.4g}")
+        version = client.get_model_version(target.registered_name, result.model_version)
+        assert version.description.startswith(card) and "**Champion rule**: first champion" in version.description
+        registered = client.get_registered_model(target.registered_name).description
+        assert "## Champion: version 1" in registered and card in registered
 
 
 def test_bundles_are_self_contained(first_run):

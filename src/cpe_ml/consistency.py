@@ -119,8 +119,9 @@ def _check_components(frame: pd.DataFrame, out, candidates: bool, warnings: list
         out.add(filler.eq("") & _positive(frame, loading), loading, "a filler loading without a filler; fill the 'filler' column (or 'none' and clear the loading)")
     out.add(frame["filler_size_nm"] <= 0, "filler_size_nm", "a filler size must be above 0 nm; leave it empty when unknown")
     for component, amount in (("plasticizer", "plasticizer_wt_pct"), ("polymer2", "polymer2_wt_pct")):
-        orphan = frame[component].astype(str).str.strip().eq("") & _positive(frame, amount)
-        message = f"{amount} is given but '{component}' is empty; name the {component} (catalog name) or clear the amount"
+        unnamed = frame[component].astype(str).str.strip().eq("") & frame[f"{component}_smiles"].astype(str).str.strip().eq("")
+        orphan = unnamed & _positive(frame, amount)
+        message = f"{amount} is given but '{component}' is empty; name the {component} (catalog name or {component}_smiles) or clear the amount"
         if candidates:
             out.add(orphan, amount, message)
         elif orphan.any():

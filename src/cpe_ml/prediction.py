@@ -16,10 +16,11 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from cpe_ml.featurizers.base import per_distinct_rows
+from cpe_ml.explain import explanation_texts
 from cpe_ml.io import neutralize_formulas
 from cpe_ml.models.bundle import ModelBundle
 from cpe_ml.schema import COLUMN_BY_NAME, ROOM_TEMPERATURE_C
+from cpe_ml.tables import per_distinct_rows
 from cpe_ml.validation import DistinctFormulations, ValidationReport, validate_distinct
 
 DEFAULT_TEMPERATURE_C = 25.0
@@ -87,13 +88,6 @@ def fill_conditions(clean: pd.DataFrame, default_temperature_c: float = DEFAULT_
     return clean, notes
 
 
-def _explain(bundle: ModelBundle, X: np.ndarray, top: int) -> list[str]:
-    contributions = bundle.model.contributions(X)[:, :-1]
-    names = [n.split("__", 1)[-1] for n in bundle.feature_names]
-    order = np.argsort(-np.abs(contributions), axis=1)[:, :top]
-    return ["; ".join(f"{names[j]} {contributions[i, j]:+.2f}" for j in row) for i, row in enumerate(order)]
-
-
 def _defaults_filled(clean: pd.DataFrame, name: str) -> np.ndarray:
     """Rows whose prediction rests on a stated default rather than the candidate's own value: the notes
     of :func:`fill_conditions` (temperature, salt amount) or, for retention, no cycle count."""
@@ -144,8 +138,8 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
         out[f"skill_{name}"] = skill
         out[f"ad_flags_{name}"] = flags
         out[f"confidence_{name}"] = confidence
-    if explain:
-        out[f"explain_{name}"] = _explain(bundle, X, top) if len(X) else []
+    if explain:  # concept sums first (chemist's view), then the largest stated single features
+        out[f"explain_{name}"], out[f"explain_{name}_features"] = explanation_texts(bundle, X, top)
     return out
 
 

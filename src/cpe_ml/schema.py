@@ -144,8 +144,3 @@ ROOM_TEMPERATURE_C = 25.0
 
 #: Plasticizer share above which a filler-free electrolyte counts as a gel.
 GEL_PLASTICIZER_WT_PCT = 20.0
-
-
-def empty_frame_columns() -> list[str]:
-    """All input column names, in schema order (for writing templates and reports)."""
-    return [c.name for c in COLUMNS]

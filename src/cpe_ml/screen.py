@@ -354,8 +354,46 @@ def screen(spec: ScreenSpec, bundles: dict[str, ModelBundle], partition_rows: in
     return finish(empty, list(iter_feasible(spec, bundles, partition_rows)), spec, bundles)
 
 
-def plot_front(result: ScreenResult, path: str | os.PathLike, max_points: int = 20_000) -> Path:
-    """Feasible candidates on the first two objectives, the Pareto front highlighted with 80 % intervals."""
+#: Amount and morphology columns written with their component in a formulation label.
+COMPONENTS_AMOUNTS = tuple(c for pair in COMPONENTS.values() for c in pair if c)
+
+
+def prediction_label(column: str, spec: ScreenSpec | None = None) -> str:
+    """A prediction column as the property with its unit: ``pred_voltage_window`` -> ``oxidation voltage
+    limit (V vs Li/Li+)``, ``pred_conductivity_s_cm_lo`` -> ``ionic conductivity (S/cm), lower 80 % bound``;
+    retention names the spec's fixed cycle count. Other columns are returned unchanged."""
+    from cpe_ml.models.targets import TARGETS
+
+    base, bound = re.subn(r"_(lo|hi)$", "", column)
+    side = {"lo": "lower", "hi": "upper"}.get(column[-2:]) if bound else None
+    for target in TARGETS.values():
+        if base == f"pred_{target.name}":
+            label = target.label
+        elif target.log_scale and base == f"pred_{target.column}":
+            label = target.label.removeprefix("log10 ")
+        else:
+            continue
+        cycles = (spec.fixed.get("retention_cycles") if spec else None) if target.fade_scale else None
+        label += f" after {cycles:g} cycles" if isinstance(cycles, int | float) else ""
+        return label + (f", {side} 80 % bound" if side else "")
+    return column
+
+
+def formulation_label(row: pd.Series, spec: ScreenSpec) -> str:
+    """The columns a screen varies, written as a chemist would (:func:`cpe_ml.notation.format_formulation`)."""
+    from cpe_ml.notation import format_formulation
+
+    varied = [*spec.space, *COMPONENTS_AMOUNTS] + (["temperature_c"] if len(spec.temperatures) > 1 else [])
+    absent = [c for c in COMPONENTS if str(row.get(c, "")).strip().lower() in NO_COMPONENT]  # "none" is no component
+    return format_formulation({c: row[c] for c in varied if c in row.index and c not in absent})
+
+
+def plot_front(result: ScreenResult, path: str | os.PathLike, max_points: int = 20_000, labelled: int = 3) -> Path:
+    """Feasible candidates on the first two objectives, the Pareto front highlighted with 80 % intervals.
+
+    Axes carry the property and its unit; the ``labelled`` best candidates are numbered on the plot and
+    written out below it as formulations.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -363,28 +401,37 @@ def plot_front(result: ScreenResult, path: str | os.PathLike, max_points: int = 
 
     spec, feasible, front = result.spec, result.feasible, result.front
     x, y = (spec.objectives * 2)[:2]
+    xlabel, ylabel = prediction_label(x, spec), prediction_label(y, spec)
     if len(spec.objectives) == 1 and {f"{x}_lo", f"{x}_hi"} <= set(feasible.columns):  # one objective: value vs uncertainty
         y = f"{x} 80 % interval width"
+        ylabel = f"80 % interval width of {xlabel}"
         feasible, front = (f.assign(**{y: f[f"{x}_hi"] - f[f"{x}_lo"]}) for f in (feasible, front))
-    fig, ax = plt.subplots(figsize=(7, 5.2))
+    best = front.head(labelled)
+    fig, ax = plt.subplots(figsize=(8, 5.6 + 0.22 * len(best)))
     shown = feasible.sample(max_points, random_state=0) if len(feasible) > max_points else feasible
-    ax.scatter(shown[x], shown[y], s=4, c="lightgray", label=f"feasible ({len(feasible):,})", rasterized=True)
+    ax.scatter(shown[x], shown[y], s=5, c="0.7", alpha=0.6, linewidths=0, label=f"feasible ({len(feasible):,})", rasterized=True)
     colour = front[spec.objectives[2]] if len(spec.objectives) > 2 else "tab:red"
     if len(front) <= 200 and {f"{x}_lo", f"{x}_hi", f"{y}_lo", f"{y}_hi"} <= set(front.columns):
         ax.errorbar(front[x], front[y], xerr=[front[x] - front[f"{x}_lo"], front[f"{x}_hi"] - front[x]],
-                    yerr=[front[y] - front[f"{y}_lo"], front[f"{y}_hi"] - front[y]], fmt="none", ecolor="tab:gray", elinewidth=0.4, alpha=0.3)
-    points = ax.scatter(front[x], front[y], s=28, c=colour, cmap="viridis" if len(front) and len(spec.objectives) > 2 else None, edgecolors="k", linewidths=0.4, zorder=3,
-                        label=f"Pareto front (ranked rows: {len(front)})")
+                    yerr=[front[y] - front[f"{y}_lo"], front[f"{y}_hi"] - front[y]], fmt="none", ecolor="tab:gray", elinewidth=0.4,
+                    alpha=0.3, label="80 % intervals (front)")
+    points = ax.scatter(front[x], front[y], s=30, c=colour, cmap="viridis" if len(front) and len(spec.objectives) > 2 else None,
+                        edgecolors="k", linewidths=0.4, zorder=3, label=f"Pareto front ({len(front)} candidates)")
     if len(spec.objectives) > 2:
-        fig.colorbar(points, ax=ax, label=spec.objectives[2])
-    for i, (_, row) in enumerate(front.head(3).iterrows()):
-        ax.annotate(f"#{row['screen_rank']} {row['record_id']}", (row[x], row[y]), fontsize=7, xytext=(6, 6 - 12 * i),
+        fig.colorbar(points, ax=ax, label=prediction_label(spec.objectives[2], spec))
+    lines = []
+    for i, (_, row) in enumerate(best.iterrows()):
+        ax.annotate(f"#{row['screen_rank']}", (row[x], row[y]), fontsize=8, fontweight="bold", xytext=(8, 10 - 11 * i),
                     textcoords="offset points", arrowprops={"arrowstyle": "-", "lw": 0.5})
-    rules = "; ".join(str(c) for c in spec.constraints) or "none"
-    ax.set(xlabel=x, ylabel=y, title=f"{spec.name}: {len(feasible):,} of {result.n_candidates:,} candidates feasible\nconstraints: {rules}")
+        lines.append(f"#{row['screen_rank']}  {formulation_label(row, spec)}")
+    if lines:
+        fig.text(0.01, 0.01, "\n".join(lines), fontsize=8, va="bottom", ha="left", family="monospace")
+    rules = "; ".join(f"{prediction_label(c.column, spec)} {c.op} {c.value:g}" for c in spec.constraints) or "none"
+    ax.set(xlabel=xlabel, ylabel=ylabel,
+           title=f"{spec.name}: {len(feasible):,} of {result.n_candidates:,} candidates feasible\nconstraints: {rules}")
     ax.title.set_fontsize(9)
     ax.legend(loc="lower left", fontsize=8)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.05 * len(lines) / 3 + (0.02 if lines else 0), 1, 1))
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return Path(path)

@@ -1,4 +1,4 @@
-"""Writing pickled artifacts safely: model bundles and cached fitted helpers."""
+"""Where cpe-ml keeps files, and writing pickled artifacts safely: model bundles and cached fitted helpers."""
 
 from __future__ import annotations
 
@@ -7,6 +7,16 @@ import tempfile
 from pathlib import Path
 
 import joblib
+
+ENV_DATA_HOME = "CPE_ML_DATA_HOME"
+DEFAULT_DATA_HOME = Path("~") / ".cache" / "cpe-ml"
+
+
+def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
+    """Cache directory for downloaded datasets and fitted helpers: ``data_home``, else ``$CPE_ML_DATA_HOME``,
+    else ``~/.cache/cpe-ml`` (created on demand by whoever writes there)."""
+    home = data_home or os.environ.get(ENV_DATA_HOME) or DEFAULT_DATA_HOME
+    return Path(home).expanduser()
 
 
 def atomic_dump(obj, path: str | os.PathLike, compress: int = 3) -> Path:

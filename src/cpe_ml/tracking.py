@@ -7,28 +7,42 @@ URI, including a remote ``mlflow server``.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import mlflow
+import numpy as np
 import pandas as pd
+import pydantic
 from mlflow.data.sources import LocalArtifactDatasetSource
 from mlflow.exceptions import MlflowException
-from mlflow.models import ModelSignature, infer_signature
 from mlflow.types import ColSpec, Schema
-from mlflow.types.schema import AnyType
 from mlflow.tracking import MlflowClient
 
 from cpe_ml import __version__
 from cpe_ml.models.bundle import process_alive
 from cpe_ml.schema import SCHEMA_VERSION
 
+if TYPE_CHECKING:
+    from cpe_ml.evaluation.cv import CVResult
+    from cpe_ml.models.targets import Target
+
 DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 DEFAULT_EXPERIMENT = "cpe-ml"
 CHAMPION = "champion"
+#: The tag the MLflow UI shows as the description of a run or an experiment (markdown).
+NOTE_TAG = "mlflow.note.content"
+#: MLflow 3 experiment types (the ``mlflow.experimentKind`` experiment tag): ``custom_model_development`` is
+#: "Machine learning", shown with runs first; an untyped experiment is offered as GenAI (traces) first.
+EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND = "mlflow.experimentKind", "custom_model_development"
+#: The UI address that opens an experiment on its runs: the MLflow 3.18 UI takes its view (GenAI or machine
+#: learning) from a sidebar switch kept in the browser, GenAI by default, or from this query; not from the tag.
+RUNS_PAGE = "#/experiments/{experiment_id}/runs?workflowType=machine_learning"
 
 
 def git_commit() -> str:
@@ -39,18 +53,23 @@ def git_commit() -> str:
         return "unknown"
 
 
-def configure(tracking_uri: str, experiment: str) -> str:
+def configure(tracking_uri: str, experiment: str, description: str | None = None) -> str:
     """Point MLflow at the store and experiment; returns the experiment id.
 
     A new SQLite store is created under a file lock (two first trainings in one folder otherwise race on
     creating its tables: ``duplicate column name: step``), and runs left RUNNING by a killed training of
-    this machine are closed as KILLED (:func:`close_abandoned_runs`).
+    this machine are closed as KILLED (:func:`close_abandoned_runs`). The experiment is typed as model
+    training and given ``description`` unless it already has a type or a description (a user's own stays).
     """
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.set_registry_uri(tracking_uri)
     with _store_lock(tracking_uri):
-        experiment_id = mlflow.set_experiment(experiment).experiment_id
+        found = mlflow.set_experiment(experiment)
         MlflowClient().search_registered_models(max_results=1)  # creates the registry tables too, under the lock
+        for key, value in ((EXPERIMENT_KIND_TAG, MODEL_TRAINING_KIND), (NOTE_TAG, description)):
+            if value and not found.tags.get(key):
+                MlflowClient().set_experiment_tag(found.experiment_id, key, value)
+    experiment_id = found.experiment_id
     close_abandoned_runs(experiment_id)
     return experiment_id
 
@@ -112,6 +131,138 @@ def log_dataset(frame: pd.DataFrame, name: str, source: str, target_column: str 
     mlflow.log_input(dataset, context=context)
 
 
+def metric_unit(unit: str) -> str:
+    """A target unit as a metric-name suffix: ``log10 S/cm`` -> ``log10_s_cm``, ``V`` -> ``v``, ``%`` -> ``pct``."""
+    return re.sub(r"[^a-z0-9]+", "_", unit.replace("%", "pct").lower()).strip("_")
+
+
+def cv_metrics(cv: CVResult, unit: str) -> dict[str, float]:
+    """A target's CV figures as MLflow metrics, each name ending in its unit (fractions logged as ``_pct``).
+
+    ``cv_``: the model on held-out groups; ``baseline_<name>_``: each baseline on the same folds;
+    ``ad_<bin>_``: per applicability-domain bin; ``cv_curated_`` / ``cv_curated_filler_``: the curated
+    composite rows (with a filler); ``noise_floor_``: the scatter of one formulation across sources.
+    """
+    u = metric_unit(unit)
+    model = cv.metrics["model"]
+    out = {f"cv_mae_{u}": model["mae"], f"cv_rmse_{u}": model["rmse"], "cv_r2": model["r2"], "cv_spearman": model["spearman"],
+           "cv_interval_coverage_pct": 100 * model["interval_coverage"], f"cv_interval_width_{u}": model["interval_width"],
+           "cv_skill_pct": 100 * cv.skill}
+    out |= {f"baseline_{name}_mae_{u}": values["mae"] for name, values in cv.metrics.items() if name != "model"}
+    for scope, values in cv.extra.items():
+        if scope.startswith("ad_bin_"):
+            name = scope.removeprefix("ad_bin_")
+            out |= {f"ad_{name}_mae_{u}": values["mae"], f"ad_{name}_interval_coverage_pct": 100 * values["interval_coverage"]}
+        elif scope == "noise_floor":
+            out |= {f"noise_floor_sd_{u}": values["sd"], "noise_floor_groups": values["n_groups"]}
+        else:  # row subsets (curated, curated_filler)
+            out |= {f"cv_{scope}_mae_{u}": values["mae"], f"cv_{scope}_rows": values["n"]}
+    return {key: _4g(value) for key, value in out.items() if np.isfinite(value)}
+
+
+def _4g(value: float) -> float:
+    """A logged metric: a float to 4 significant digits (more is noise in a CV figure, and unreadable in the UI);
+    counts stay exact."""
+    return float(value) if float(value).is_integer() else float(f"{value:.4g}")
+
+
+def fold_metrics(cv: CVResult, unit: str) -> list[tuple[int, dict[str, float]]]:
+    """Per CV fold (the MLflow step): rows held out, the model's MAE, R2 and coverage, the best baseline's MAE."""
+    u, best = metric_unit(unit), cv.best_baseline
+    steps = []
+    for record in cv.fold_metrics.to_dict("records"):
+        values = {"fold_test_rows": record["n_test"], f"fold_mae_{u}": record["mae"], "fold_r2": record["r2"],
+                  "fold_interval_coverage_pct": 100 * record["interval_coverage"], f"fold_best_baseline_mae_{u}": record[f"{best}_mae"]}
+        steps.append((int(record["fold"]), {key: _4g(value) for key, value in values.items() if np.isfinite(value)}))
+    return steps
+
+
+#: How each ``--cv`` protocol holds rows out, and what its groups are.
+PROTOCOLS = {"paper": ("whole source papers held out (rows without a source: by dataset and polymer)", "source papers"),
+             "polymer": ("whole host polymers held out", "host polymers"),
+             "random": ("rows split at random: leaky (rows of one paper sit in train and test folds), for comparison only", "rows")}
+
+
+def _g(value: float) -> str:
+    """A figure as read in a description: three significant digits."""
+    return f"{value:.3g}"
+
+
+def _pct(fraction: float, sign: str = "") -> str:
+    return f"{100 * fraction:{sign}.0f} %"
+
+
+def _baseline_label(name: str) -> str:
+    label = {"global_mean": "global mean", "polymer_mean": "per-polymer mean", "ridge": "ridge on the same features"}
+    base = name.removesuffix("_model_scale")
+    return label.get(base, base.replace("_", " ")) + (" (fitted on the model scale)" if name.endswith("_model_scale") else "")
+
+
+def model_card(target: Target, rows: pd.DataFrame, cv: CVResult, protocol: str, n_groups: int, data_digest: str,
+               limits: tuple[str, ...] = ()) -> str:
+    """A target's model card in markdown (the run's and the model version's MLflow description): the data,
+    the CV figures against the baselines on the same folds, the skill, interval coverage and known limits."""
+    unit, model = target.unit, cv.metrics["model"]
+    how, groups = PROTOCOLS[protocol]
+    datasets = rows["dataset"].value_counts() if "dataset" in rows else pd.Series({"table": len(rows)})
+    lines = [f"**{target.label}** of a composite polymer electrolyte from its formulation, with an 80 % interval and "
+             "applicability-domain flags.", "",
+             f"**Data**: {len(rows):,} rows with `{target.column}` in {n_groups:,} {groups} ("
+             + ", ".join(f"{name} {count:,}" for name, count in datasets.items()) + f"); data digest `{data_digest}`.", "",
+             f"**Evaluation**: {len(cv.fold_metrics)}-fold CV, {how}; model and baselines on the same folds, in {unit}:", "",
+             f"- **model**: MAE **{_g(model['mae'])}**, RMSE {_g(model['rmse'])}, R² {model['r2']:.2f}"]
+    lines += [f"- {_baseline_label(name)}: MAE {_g(m['mae'])}, RMSE {_g(m['rmse'])}, R² {m['r2']:.2f}"  # best first
+              for name, m in sorted(cv.metrics.items(), key=lambda item: item[1]["mae"]) if name != "model"]
+    best = cv.metrics[cv.best_baseline]["mae"]
+    lines += ["", f"**Skill** {_pct(cv.skill, '+')} = 1 - MAE / MAE(best baseline: {_baseline_label(cv.best_baseline)}, {_g(best)} {unit})"
+              + ("." if cv.beats_best_baseline else ": **no skill**, the model does not beat that baseline on held-out "
+                 f"{groups}; do not use it to rank formulations."), ""]
+    bins = {k.removeprefix("ad_bin_"): v for k, v in cv.extra.items() if k.startswith("ad_bin_")}
+    lines += [f"**80 % interval** covers {_pct(model['interval_coverage'])} of held-out rows (mean width "
+              f"{_g(model['interval_width'])} {unit}); by applicability domain: " + ", ".join(
+                  f"{name} {_pct(v['interval_coverage'])} (MAE {_g(v['mae'])}, {int(v['n']):,} rows)" for name, v in bins.items()) + "."]
+    subsets = {k: v for k, v in cv.extra.items() if k in ("curated", "curated_filler")}
+    if subsets:
+        lines += ["", "**Curated composite rows** (scored apart from the public filler-free rows): " + ", ".join(
+            f"{'all' if k == 'curated' else 'with a filler'} MAE {_g(v['mae'])} ({int(v['n']):,} rows)" for k, v in subsets.items()) + "."]
+    if "noise_floor" in cv.extra:
+        floor = cv.extra["noise_floor"]
+        lines += ["", f"**Noise floor** {_g(floor['sd'])} {unit}: median SD of one formulation reported by different sources "
+                  f"({int(floor['n_groups']):,} groups); no model scored on unseen papers can beat it."]
+    known = list(limits)
+    if protocol == "random":
+        known.insert(0, "Random CV: the figures above are optimistic.")
+    if n_groups < 10 and protocol != "random":
+        known.insert(0, f"Only {n_groups} {groups}: every CV figure above rests on few held-out groups.")
+    known += [f"Intervals under-cover in the `{name}` bin: {_pct(v['interval_coverage'])} of its held-out rows inside the 80 % band."
+              for name, v in bins.items() if v["interval_coverage"] < 0.7]
+    if known:
+        lines += ["", "**Known limits**", *(f"- {limit}" for limit in known)]
+    return "\n".join(lines)
+
+
+def _request_columns() -> dict[str, type]:
+    """The columns a prediction request may give (every formulation and condition column) and their types."""
+    from cpe_ml.schema import COLUMNS
+
+    return {c.name: float if c.dtype == "float" else str for c in COLUMNS if c.kind in ("formulation", "condition")}
+
+
+def _as_given(value, handler):
+    """A request cell as the client sent it: the model's own validation checks it (see :data:`FormulationRow`)."""
+    return value
+
+
+#: One request row, the type of :meth:`FormulationModel.predict`'s input: MLflow logs the model's signature
+#: from it (numbers ``double``, text ``string``, every column optional) and, instead of its column-type
+#: enforcement (which refuses an int64 column as double and an all-empty column, float NaN, as string),
+#: turns a DataFrame into these rows (NaN -> None). Cells pass through unchanged (``_as_given``):
+#: :func:`serving_frame` and the formulation validation check them and name the row and column of a wrong one.
+FormulationRow = pydantic.create_model(
+    "FormulationRow", __config__=pydantic.ConfigDict(extra="allow"),  # unknown keys reach serving_frame's "did you mean"
+    **{name: (Annotated[kind | None, pydantic.WrapValidator(_as_given)], None) for name, kind in _request_columns().items()})
+
+
 class FormulationModel(mlflow.pyfunc.PythonModel):
     """MLflow pyfunc over a cpe-ml bundle: raw formulation rows in, predictions out (featurization inside)."""
 
@@ -120,12 +271,16 @@ class FormulationModel(mlflow.pyfunc.PythonModel):
 
         self.bundle = load_bundle(context.artifacts["bundle"])
 
-    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None) -> pd.DataFrame:
+    def predict(self, context, model_input: list[FormulationRow], params: dict | None = None) -> pd.DataFrame:
         """Predictions for valid rows; any invalid row refuses the request with every problem named
-        (HTTP 400 from ``mlflow models serve``, message without a stack trace)."""
+        (HTTP 400 from ``mlflow models serve``, message without a stack trace).
+
+        ``model_input``: a DataFrame or a list of records (``{"inputs": [...]}`` when served); MLflow hands
+        either over as :data:`FormulationRow` s.
+        """
         from cpe_ml.prediction import predict_formulations
 
-        frame = serving_frame(model_input)
+        frame = serving_frame([row.model_dump(exclude_unset=True) for row in model_input])
         try:
             result = predict_formulations(frame, {self.bundle.target_name: self.bundle}, explain=False)
         except ValueError as err:  # invalid rows, column errors: the client's to fix
@@ -138,8 +293,10 @@ class FormulationModel(mlflow.pyfunc.PythonModel):
 SERVING_MAX_ROWS = 10_000
 
 
-def serving_frame(model_input) -> pd.DataFrame:
-    """The request rows as a frame, or MlflowException (HTTP 400): no rows, too many, empty rows, unknown keys."""
+def serving_frame(records: list[dict]) -> pd.DataFrame:
+    """The request's records (a DataFrame arrives as records too, NaN as None) as a frame, or MlflowException
+    (HTTP 400): no rows, empty records, true/false or nested values (:func:`cpe_ml.io.records_frame`), too
+    many rows, unknown keys, rows without a value."""
     import difflib
     import os
 
@@ -147,21 +304,10 @@ def serving_frame(model_input) -> pd.DataFrame:
     from cpe_ml.schema import COLUMN_BY_NAME
 
     try:
-        frame = records_frame(model_input, "request") if isinstance(model_input, list | dict) else pd.DataFrame(model_input)
+        frame = records_frame(records, "request")
     except TableReadError as err:
         raise MlflowException.invalid_parameter_value(str(err)) from None
     limit = int(os.environ.get("CPE_ML_SERVING_MAX_ROWS", SERVING_MAX_ROWS))
-    example = '[{"polymer": "PEO", "salt": "LiTFSI", "salt_eo_li_ratio": 16, "temperature_c": 60}]'
-    if not len(frame):
-        raise MlflowException.invalid_parameter_value(f"request: no rows; send dataframe_records like {example}")
-    if not len(frame.columns):  # the scoring server drops keys outside the signature before the model sees them
-        raise MlflowException.invalid_parameter_value(f"request: no known key in any row (unknown keys are dropped); send schema columns like {example}")
-    for column in frame.columns:  # JSON true/false: pandas would read true as the number 1
-        flags = frame[column].map(lambda v: isinstance(v, bool)).to_numpy(dtype=bool)
-        if flags.any():
-            row = int(flags.nonzero()[0][0])
-            raise MlflowException.invalid_parameter_value(
-                f"request: row {row + 1}, key {column!r}: {str(frame[column].iloc[row]).lower()} is not a value; write a number or text")
     if len(frame) > limit:
         raise MlflowException.invalid_parameter_value(f"request: {len(frame):,} rows, above the limit of {limit:,} per request "
                                                       "(CPE_ML_SERVING_MAX_ROWS); split it or use cpe-ml predict")
@@ -178,30 +324,29 @@ def serving_frame(model_input) -> pd.DataFrame:
 
 
 def input_schema() -> Schema:
-    """Every formulation and condition column of the schema, by name, optional: a request gives what it knows.
-
-    Declared ``Any``, not ``double``/``string``: MLflow's schema enforcement refuses an int64 column as
-    double (``salt_eo_li_ratio = 16``) and an all-empty text column as string (``pd.read_csv`` reads it as
-    float NaN), so a typed signature fails on ordinary DataFrames. The model validates every cell itself
-    (numbers as numbers, text as text) and names the row and column of a wrong one.
-    """
-    from cpe_ml.schema import COLUMNS
-
-    return Schema([ColSpec(AnyType(), c.name, required=False) for c in COLUMNS if c.kind in ("formulation", "condition")])
+    """The columns of a request, by name, typed (numbers ``double``, text ``string``), optional: a request
+    gives what it knows. The logged signature holds the same columns as the properties of one
+    :data:`FormulationRow` object (not as column types MLflow would enforce on a DataFrame: see there)."""
+    return Schema([ColSpec("double" if kind is float else "string", name, required=False) for name, kind in _request_columns().items()])
 
 
 def typed_request(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame``'s schema input columns as the signature types them: numbers as float, text as str or None."""
-    from cpe_ml.schema import COLUMN_BY_NAME
-
-    columns = [spec.name for spec in input_schema().inputs if spec.name in frame]
+    """``frame``'s request columns as the signature types them: numbers as float, text as str or None."""
     typed = pd.DataFrame(index=frame.index)
-    for name in columns:
-        if COLUMN_BY_NAME[name].dtype == "float":
+    for name, kind in _request_columns().items():
+        if name not in frame:
+            continue
+        if kind is float:
             typed[name] = pd.to_numeric(frame[name].replace("", None), errors="raise").astype(float)
         else:
             typed[name] = frame[name].astype(object).where(frame[name].notna() & frame[name].astype(str).ne(""), None)
     return typed.reset_index(drop=True)
+
+
+def request_records(frame: pd.DataFrame) -> list[dict]:
+    """The rows of ``frame`` as the served model's JSON request (``{"inputs": [...]}``): each row's given cells, typed."""
+    return [{name: value for name, value in row.items() if value is not None and not pd.isna(value)}
+            for row in typed_request(frame).to_dict("records")]
 
 
 #: The models-from-code file MLflow logs and runs on load (no cloudpickle of a Python object).
@@ -209,8 +354,8 @@ MODEL_CODE = Path(__file__).with_name("pyfunc_model.py")
 
 
 def log_pyfunc_model(bundle_file: Path, input_example: pd.DataFrame, registered_name: str | None) -> str | None:
-    """Log the bundle as a pyfunc model from code (:mod:`cpe_ml.pyfunc_model`) with the typed, all-optional
-    :func:`input_schema`; the example shows real rows. Returns the registered version."""
+    """Log the bundle as a pyfunc model from code (:mod:`cpe_ml.pyfunc_model`); its signature, typed and all
+    optional, comes from :data:`FormulationRow`; the example shows real rows. Returns the registered version."""
     from cpe_ml.prediction import needs_temperature, validate_candidates
 
     model = FormulationModel()
@@ -219,15 +364,12 @@ def log_pyfunc_model(bundle_file: Path, input_example: pd.DataFrame, registered_
     # training rows may omit what a prediction request must state (salt, temperature): show servable rows only
     servable = validate_candidates(input_example, skip_invalid=True,
                                    require_temperature=needs_temperature({model.bundle.target_name: model.bundle})).kept
-    # none servable (a lab table without salts): the model is logged without an example and output schema
-    input_example = typed_request(input_example.iloc[servable[:3]]) if len(servable) else None
-    outputs = None if input_example is None else infer_signature(input_example, model.predict(context, input_example)).outputs
+    # none servable (a lab table without salts): the model is logged without an example
     info = mlflow.pyfunc.log_model(
         name="model",
         python_model=str(MODEL_CODE),
         artifacts={"bundle": str(bundle_file)},
-        signature=ModelSignature(inputs=input_schema(), outputs=outputs),
-        input_example=input_example,
+        input_example=request_records(input_example.iloc[servable[:3]]) if len(servable) else None,
         registered_model_name=registered_name,
         pip_requirements=["cpe-ml", "xgboost", "scikit-learn", "pandas", "rdkit", "mlflow", "joblib"],
     )
@@ -256,6 +398,22 @@ def promote_champion(registered_name: str, version: str, cv_mae: float, data_dig
         client.set_registered_model_alias(registered_name, CHAMPION, version)
         return True, f"CV MAE {cv_mae:.4g} < champion v{current.version} {float(tags['cv_mae']):.4g}"
     return False, f"CV MAE {cv_mae:.4g} does not beat champion v{current.version} {float(tags['cv_mae']):.4g}"
+
+
+def describe_model(target: Target, version: str, card: str, champion_reason: str) -> None:
+    """Model cards in the registry: the version's description is its card and the champion decision; the
+    registered model's says what it predicts and how versions are chosen, then the ``@champion``'s card."""
+    client = MlflowClient()
+    name = target.registered_name
+    client.update_model_version(name, version, description=f"{card}\n\n**Champion rule**: {champion_reason}.")
+    champion = client.get_model_version_by_alias(name, CHAMPION)
+    client.update_registered_model(name, description="\n".join([
+        f"Predicts **{target.label}** of a composite polymer electrolyte from its formulation (any subset of the cpe-ml "
+        "schema columns), with an 80 % interval, applicability-domain flags and a confidence label.", "",
+        "Every `python train.py` registers a version; `@champion`, the version `predict.py` uses, moves only when a "
+        "version's CV MAE beats it on the same data digest and CV protocol (`cpe-ml models list`, `cpe-ml models promote`). "
+        f'Load it with `mlflow.pyfunc.load_model("models:/{name}@{CHAMPION}")`.', "",
+        f"## Champion: version {champion.version} (alias `{CHAMPION}`)", "", champion.description or ""]))
 
 
 def registered_bundle(uri: str):

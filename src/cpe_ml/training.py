@@ -23,12 +23,12 @@ from cpe_ml.chemistry.effective_medium import filler_absent
 from cpe_ml.datasets import DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH
 from cpe_ml.evaluation import plots
 from cpe_ml.evaluation.cv import CVResult, cross_validate, cv_groups
-from cpe_ml.featurizers.base import as_float
 from cpe_ml.featurizers.formulation import FormulationFeaturizer
 from cpe_ml.models.bundle import ModelBundle, commit_generation, new_generation, save_bundle
 from cpe_ml.models.domain import ApplicabilityDomain, bin_names
 from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.models.targets import TARGETS, Target
+from cpe_ml.tables import as_float
 from cpe_ml.validation import ValidationReport, read_formulations, validate_formulations
 
 Progress = Callable[[str, int, int], None]
@@ -36,6 +36,37 @@ Progress = Callable[[str, int, int], None]
 #: What ``python train.py`` learns from: the curated composite rows (every target) and the shipped
 #: harmonized public conductivity tables (Bradford 2023, Hatakeyama 2022), which carry the host physics.
 DEFAULT_TRAINING_DATA: tuple[Path, ...] = (DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH)
+
+#: The MLflow experiment's description: how to read its runs.
+EXPERIMENT_DESCRIPTION = (
+    "Trainings of cpe-ml (`python train.py`): one parent run per training, named by its data and CV "
+    "protocol, with a child run per target (conductivity, voltage window, retention) whose description is the model card. "
+    "Metrics are out-of-fold, on groups the model never saw, and each name ends in its unit (`log10_s_cm`, `v`, `pct`): "
+    "`cv_*` the model, `baseline_*` the baselines on the same folds, `ad_<bin>_*` per applicability-domain bin, "
+    "`fold_*` per fold (step = fold). Registered models: `cpe-conductivity`, `cpe-voltage-window`, `cpe-retention`; "
+    "`@champion` is the version `predict.py` uses.")
+
+#: What each model cannot do whatever its data (model cards; :func:`known_limits` adds the data's own).
+KNOWN_LIMITS: dict[str, tuple[str, ...]] = {
+    "conductivity": (
+        "Temperature enters only through the VTF law (smooth, increasing in T): outside the measured temperatures "
+        "a prediction follows the law, not data.",
+        "A filler acts only as an offset: effective-medium physics plus a small correction learned from within-paper "
+        "contrasts; the trees see no filler feature.",
+        "Process steps are not used: in the shipped data only curated rows state one and none of their papers "
+        "compares two, so a process effect could not be told apart from its paper.",
+    ),
+    "voltage_window": (
+        "The limit depends on how it was measured (LSV scan rate, working electrode, onset current); for rows that "
+        "do not state the protocol the model cannot correct for it.",
+    ),
+    "retention": (
+        "Modelled as cumulative fade -ln(R), monotone in the cycle count: predictions stay within 0-100 % and never "
+        "rise with N.",
+        "Cell details the schema does not record (cathode loading, lithium excess, electrolyte thickness) are unknown "
+        "to the model.",
+    ),
+}
 
 
 @dataclass
@@ -129,6 +160,63 @@ def fit_targets(frame: pd.DataFrame, config: TrainConfig, progress: Progress | N
     trainable, skipped = plan_targets(frame, config)
     digest = data_digest(frame)
     return [train_target(target, frame, config, digest, progress) for target in trainable], skipped
+
+
+def known_limits(target: Target, rows: pd.DataFrame, frame: pd.DataFrame) -> tuple[str, ...]:
+    """The model card's known limits: the target's own (:data:`KNOWN_LIMITS`) and what its rows leave out."""
+    limits = list(KNOWN_LIMITS.get(target.name, ()))
+    if target.name == "conductivity" and "dataset" in rows and rows["dataset"].eq(DEFAULT_DATA_PATH.stem).any():
+        limits.append("Curated rows are mostly each paper's best electrolyte (abstracts); predictions are made as "
+                      "ordinary measurements.")
+    bounds = int(target.bound_rows(frame).sum())
+    if bounds:
+        limits.append(f"{bounds:,} values stated only as lower or upper bounds are neither fitted nor scored.")
+    if target.name == "voltage_window" and "lsv_scan_rate_mv_s" in rows:
+        stated = int(np.isfinite(as_float(rows["lsv_scan_rate_mv_s"])).sum())
+        limits.append(f"{stated:,} of {len(rows):,} rows state the LSV scan rate.")
+    if target.name == "conductivity" and "assumed_temperature" in rows and rows["assumed_temperature"].sum():
+        limits.append(f"{int(rows['assumed_temperature'].sum()):,} rows gave the temperature only in words "
+                      "('room temperature') and are used at 25 C.")
+    return tuple(limits)
+
+
+def _rows_label(n: int) -> str:
+    return f"{n:,}" if n < 10_000 else f"{n / 1000:.1f}k"
+
+
+def run_name(config: TrainConfig, frame: pd.DataFrame) -> str:
+    """The parent run's name says what ran: ``train · default data (curated 439 + public 14.7k rows) · paper-grouped 5-fold``."""
+    from cpe_ml.datasets.registry import PUBLIC_NAMES
+
+    datasets = frame["dataset"] if "dataset" in frame else pd.Series("table", index=frame.index)
+    counts = datasets.value_counts()
+    public = int(counts[counts.index.isin(PUBLIC_NAMES)].sum())
+    parts = [f"{'curated' if name == DEFAULT_DATA_PATH.stem else name} {_rows_label(int(counts[name]))}"
+             for name in datasets.drop_duplicates() if name not in PUBLIC_NAMES]
+    parts += [f"public {_rows_label(public)}"] if public else []
+    default = [Path(p).resolve() for p in config.data] == [p.resolve() for p in DEFAULT_TRAINING_DATA] and not config.with_public
+    data = f"default data ({' + '.join(parts)} rows)" if default else f"{' + '.join(parts)} rows"
+    protocol = f"{config.folds}-fold random CV (leaky)" if config.cv == "random" else f"{config.cv}-grouped {config.folds}-fold CV"
+    return " · ".join(["train", data, protocol, *([f"tuned {config.tune} trials"] if config.tune else [])])
+
+
+def training_card(config: TrainConfig, frame: pd.DataFrame, digest: str, results: list[TargetResult],
+                  skipped: dict[str, str]) -> str:
+    """The parent run's description: what was trained on what, and each target's CV figures against the best baseline."""
+    how, _ = tracking.PROTOCOLS[config.cv]
+    lines = [f"**{len(frame):,} rows**, data digest `{digest}`: " + ", ".join(f"`{Path(p).name}`" for p in config.data)
+             + (f" + public {', '.join(config.with_public)}" if config.with_public else "") + ".", "",
+             f"**Evaluation**: {config.folds}-fold CV, {how}; seed {config.seed}"
+             + (f", {config.tune} Optuna trials per fit" if config.tune else "") + ". Each child run's description is its model card.", ""]
+    for r in results:
+        unit, model = TARGETS[r.target].unit, r.cv.metrics["model"]
+        registered = f"{TARGETS[r.target].registered_name} v{r.model_version}" if r.model_version else "not registered"
+        lines.append(f"- **{r.target}**: {r.n_rows:,} rows, CV MAE {model['mae']:.3g} {unit} against "
+                     f"{r.cv.metrics[r.cv.best_baseline]['mae']:.3g} ({r.cv.best_baseline}), skill {100 * r.cv.skill:+.0f} %"
+                     f"{'' if r.beats_best_baseline else ' (**no skill**)'}, 80 % interval coverage "
+                     f"{100 * model['interval_coverage']:.0f} %; {registered} ({r.champion_reason})")
+    lines += ["", *(f"Skipped **{name}**: {reason}." for name, reason in skipped.items())]
+    return "\n".join(lines).strip()
 
 
 def _data_source(config: TrainConfig) -> str:
@@ -232,13 +320,15 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
     bin_mae = [cv.extra.get(f"ad_bin_{b}", {}).get("mae", np.nan) for b in bin_names(len(cv.bin_edges) + 1)]
     domain.calibrate(cv.bin_edges, np.asarray(bin_mae), cv.metrics[cv.best_baseline]["mae"], cv.skill)
     bundle = ModelBundle(target.name, model, featurizer, domain, digest, config.cv, cv.metrics["model"], len(rows))
+    n_groups = len(np.unique(groups)) if groups is not None else len(rows)
     if bundle_dir is None:
-        return TargetResult(target.name, len(rows), len(np.unique(groups)) if groups is not None else len(rows), 0, cv, None, "",
-                            None, False, "not registered", bundle)
+        return TargetResult(target.name, len(rows), n_groups, 0, cv, None, "", None, False, "not registered", bundle)
     bundle_file = save_bundle(bundle, bundle_dir)
-    with mlflow.start_run(run_name=target.name, nested=True) as run:
-        mlflow.set_tags({"target": target.name, "data_digest": digest, "cv_protocol": config.cv})
-        mlflow.log_params({"n_rows": len(rows), "n_features": len(names), "n_groups": len(np.unique(groups)) if groups is not None else len(rows),
+    card = tracking.model_card(target, rows, cv, config.cv, n_groups, digest, known_limits(target, rows, frame))
+    with mlflow.start_run(run_name=f"{target.name} · {len(rows):,} rows · MAE {cv.metrics['model']['mae']:.3g} {target.unit}"
+                          f" · skill {100 * cv.skill:+.0f} %", nested=True) as run:
+        mlflow.set_tags({"target": target.name, "data_digest": digest, "cv_protocol": config.cv, tracking.NOTE_TAG: card})
+        mlflow.log_params({"n_rows": len(rows), "n_features": len(names), "n_groups": n_groups,
                            "temperature_model": "VTF readout" if target.temperature_law else
                            (",".join(f"monotone {k}:{v}" for k, v in target.monotone.items()) or "trees"),
                            "calibration_margin": round(model.margin_, 4),
@@ -246,12 +336,9 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
                            "calibration_margins": ",".join(f"{m:.4g}" for m in model.margins_),
                            "ad_bin_confidence": ",".join(domain.bin_confidence_), **{f"xgb_{k}": v for k, v in model.settings().items()
                                                                            if k in ("n_estimators", "learning_rate", "max_depth", "min_child_weight", "subsample", "colsample_bytree", "reg_lambda")}})
-        for scope, values in cv.extra.items():
-            mlflow.log_metrics({f"cv_{scope}_{metric}": v for metric, v in values.items() if np.isfinite(v)})
-        for scope, values in cv.metrics.items():
-            mlflow.log_metrics({f"cv_{metric}" if scope == "model" else f"{scope}_{metric}": v for metric, v in values.items() if np.isfinite(v)})
-        for record in cv.fold_metrics.to_dict("records"):
-            mlflow.log_metrics({f"fold_{k}": v for k, v in record.items() if k not in ("fold",) and np.isfinite(v)}, step=int(record["fold"]))
+        mlflow.log_metrics(tracking.cv_metrics(cv, target.unit))
+        for step, values in tracking.fold_metrics(cv, target.unit):
+            mlflow.log_metrics(values, step=step)
         mlflow.set_tag("beats_polymer_mean", str(cv.beats_polymer_mean))
         tracking.log_dataset(rows, f"{target.name}-training", _data_source(config), target.column)
         with tempfile.TemporaryDirectory() as tmp:
@@ -267,8 +354,9 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
             moved, reason = tracking.promote_champion(target.registered_name, version, cv.metrics["model"]["mae"], digest, config.cv)
             bundle.registered_name, bundle.registered_version = target.registered_name, version
             save_bundle(bundle, bundle_dir)  # the live file names its registry version (predict reports it)
+            tracking.describe_model(target, version, card, reason)
         mlflow.set_tag("champion", reason)
-    return TargetResult(target.name, len(rows), len(np.unique(groups)) if groups is not None else len(rows),
+    return TargetResult(target.name, len(rows), n_groups,
                         int(rows["assumed_temperature"].sum()) if target.name == "conductivity" else 0,
                         cv, bundle_file, run.info.run_id, version, moved, reason, bundle)
 
@@ -305,10 +393,10 @@ def train(config: TrainConfig, progress: Progress | None = None) -> TrainingSumm
     frame, report = load_training_frame(config)
     digest = data_digest(frame)
     trainable, skipped = plan_targets(frame, config)
-    experiment_id = tracking.configure(config.tracking_uri, config.experiment)
+    experiment_id = tracking.configure(config.tracking_uri, config.experiment, EXPERIMENT_DESCRIPTION)
     generation = new_generation(config.models_dir)  # live only once every target is in (commit_generation)
     results = []
-    with mlflow.start_run(run_name="train") as parent:
+    with mlflow.start_run(run_name=run_name(config, frame)) as parent:
         mlflow.set_tags(tracking.run_tags(load_catalog().version, digest, config.cv))
         mlflow.log_params({"data": ",".join(str(p) for p in config.data), "with_public": ",".join(config.with_public) or "none",
                            "targets": ",".join(config.targets), "cv": config.cv, "folds": config.folds, "tune_trials": config.tune,
@@ -316,6 +404,7 @@ def train(config: TrainConfig, progress: Progress | None = None) -> TrainingSumm
         tracking.log_dataset(frame, "formulations", _data_source(config))
         for target in trainable:
             results.append(train_target(target, frame, config, digest, progress, generation))
+        mlflow.set_tag(tracking.NOTE_TAG, training_card(config, frame, digest, results, skipped))
     commit_generation(config.models_dir, generation,
                       {r.target: (TARGETS[r.target].registered_name if r.model_version else None, r.model_version) for r in results})
     return TrainingSummary(parent.info.run_id, experiment_id, config.tracking_uri, digest, len(frame), report, results, skipped)

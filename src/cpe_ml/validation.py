@@ -23,7 +23,6 @@ from cpe_ml.chemistry.repeat_unit import RepeatUnitError, canonical_repeat_unit
 from cpe_ml.chemistry.salt_amount import complete_salt_amount, repeat_unit_molar_mass, salt_molar_mass
 from cpe_ml.columns import check_columns
 from cpe_ml.consistency import check_candidate_rows, check_contradictions, check_limits, conflicting_duplicates
-from cpe_ml.featurizers.base import per_distinct_rows
 from cpe_ml.io import read_formulations  # noqa: F401  (re-exported: reading lives in cpe_ml.io)
 from cpe_ml.schema import (
     COLUMN_BY_NAME,
@@ -39,6 +38,7 @@ from cpe_ml.schema import (
     TEXT_COLUMNS,
     VALUE_QUALIFIERS,
 )
+from cpe_ml.tables import per_distinct_rows
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,17 @@ class Catalog:
                     by_smiles.setdefault(smi, name)  # the first (main) entry of a shared structure wins
             self._by_smiles[kind] = by_smiles
 
+    def __getstate__(self) -> dict:
+        """Plain lists and dicts only: a fitted featurizer carries its catalog into a model bundle, and the
+        bundle loader (:mod:`cpe_ml.safe_pickle`) rebuilds no pandas objects. Cached look-ups are rebuilt."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("version", "_records")}
+        state["tables"] = {kind: {"columns": list(t.columns), "rows": t.to_numpy().tolist()} for kind, t in self.tables.items()}
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        tables = {kind: pd.DataFrame(t["rows"], columns=t["columns"], dtype=str) for kind, t in state["tables"].items()}
+        self.__dict__.update({**state, "tables": tables})
+
     @cached_property
     def version(self) -> str:
         digest = hashlib.sha256()

@@ -1,2 +1,4 @@
-"""Chemistry helpers for cpe-ml: turning how sources write a formulation (polymer repeat units,
-salt amounts, ...) into one canonical, model-ready form."""
+"""Chemistry and physics for cpe-ml, as small cited functions: canonical repeat units and salt amounts,
+polymer, salt and plasticizer descriptors, transport descriptors, the glass-transition estimator,
+effective-medium composites and xTB oxidation potentials. Featurizers call these; nothing here reads
+the catalog, a dataset or a featurizer (``tests/test_architecture.py``)."""

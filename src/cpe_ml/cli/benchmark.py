@@ -27,8 +27,8 @@ def benchmark_command(
     bradford2023-fewshot: the same folds; each held-out polymer with more than 20 rows lends k = 0, 5, 20 of them to training (weighted like your own rows with `train.py --data ... --with-default`) and the rest are scored, the same rows for every k.
 
     Examples:
-      cpe-ml benchmark bradford2023 --public-dir ../shared/datasets
-      cpe-ml benchmark bradford2023-fewshot --public-dir ../shared/datasets
+      cpe-ml benchmark bradford2023                        (downloads the pinned table once, then reads the cache)
+      cpe-ml benchmark bradford2023-fewshot --public-dir DIR   (a local copy: DIR/bradford2023/clean_train_data.csv)
     """
     from cpe_ml.datasets.public import PublicDataError
     from cpe_ml.evaluation.benchmark import (

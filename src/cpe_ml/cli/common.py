@@ -13,12 +13,50 @@ from pathlib import Path
 from typing import NoReturn
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
 from cpe_ml.validation import FormulationValidationError
 
-console = Console()
+#: Columns of a console whose output is piped or redirected: wide enough that no table is cut.
+PIPED_WIDTH = 10_000
+
+
+class _Console(Console):
+    """A rich console that cuts tables to the terminal's width only when it writes to a terminal.
+
+    Rich otherwise takes the width of whatever terminal stdin or stderr is attached to (80 columns when
+    none), so ``cpe-ml predict ... | less`` or ``> report.txt`` truncated table cells ("conductiv...").
+    """
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        return size if self.is_terminal else ConsoleDimensions(max(size.width, PIPED_WIDTH), size.height)
+
+
+console = _Console()
+
+
+def _show_flags_as_flags() -> None:
+    """``--help`` lists an on/off flag (``--skip-invalid``, ``--debug``, ``--help``) without a value type.
+
+    typer >= 0.29 renders every flag's type in its rich help (``--skip-invalid <bool>``), as if the
+    flag took a value; click and earlier typer versions leave it empty for flags, which this restores.
+    """
+    try:
+        from typer.core import TyperOption
+    except ImportError:  # typer before 0.29: flags are shown without a type already
+        return
+    shown = TyperOption.display_type_rich
+
+    def display_type_rich(self: TyperOption, ctx) -> str | None:
+        return None if self.is_bool_flag else shown(self, ctx)
+
+    TyperOption.display_type_rich = display_type_rich
+
+
+_show_flags_as_flags()
 
 #: Options shared by the commands that load trained models (predict, screen).
 MODELS_DIR_OPTION = typer.Option(None, "--models-dir", help="Use the bundles of this directory (python train.py writes models/). Default: the registry's @champion of each target when the --tracking-uri store exists, else models/.")
@@ -83,7 +121,7 @@ def quiet_mlflow() -> None:
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     logging.getLogger("alembic").setLevel(logging.ERROR)
     warnings.filterwarnings("ignore", module="mlflow")
-errors = Console(stderr=True)
+errors = _Console(stderr=True)
 
 
 @contextmanager

@@ -112,14 +112,49 @@ def merge(
 
 
 @app.command()
-def features(fingerprint_bits: int = typer.Option(64, help="Morgan count-fingerprint size of the polymer block.")) -> None:
-    """List every feature the models can use, with the featurizer (concept) that makes it."""
+@guarded
+def features(
+    fingerprint_bits: int = typer.Option(64, help="Morgan count-fingerprint size of the polymer block."),
+    block: str | None = typer.Option(None, "--block", help="List the features of this block only (e.g. filler)."),
+    all_features: bool = typer.Option(False, "--all", help="List every feature, one per line, instead of one line per block."),
+) -> None:
+    """The features the models can use, one line per concept block (featurizer, count, examples); --all or --block lists them."""
     from cpe_ml.featurizers import feature_documentation
 
-    table = Table("feature", "featurizer", "concept")
-    for row in feature_documentation(fingerprint_bits).itertuples():
-        table.add_row(row.feature, row.featurizer, row.concept)
+    documented = feature_documentation(fingerprint_bits)
+    if block is not None:
+        if block not in set(documented["block"]):
+            raise ValueError(f"--block: no block {block!r}; blocks are {', '.join(documented['block'].unique())}")
+        documented = documented[documented["block"] == block]
+    if all_features or block is not None:
+        table = Table("feature", "featurizer", "concept")
+        for row in documented.itertuples():
+            table.add_row(row.feature, row.featurizer, row.concept)
+        console.print(table)
+        return
+    table = Table("block", "featurizer", "features", "concept", "first features", title=f"{len(documented)} features in {documented['block'].nunique()} blocks")
+    for name, rows in documented.groupby("block", sort=False):
+        examples = ", ".join(f.removeprefix(f"{name}__") for f in rows["feature"].head(3)) + (", ..." if len(rows) > 3 else "")
+        table.add_row(name, rows["featurizer"].iloc[0], str(len(rows)), rows["concept"].iloc[0], examples)
     console.print(table)
+    console.print("every feature: cpe-ml data features --all; one block: --block NAME; component names: cpe-ml data names")
+
+
+@app.command()
+@guarded
+def names(kind: str | None = typer.Argument(None, help="polymer, salt, filler or plasticizer (default: all four).")) -> None:
+    """The component names a table may use (catalog name, aliases, full name), with $CPE_ML_CATALOG_DIR's additions."""
+    from cpe_ml.catalog import CATALOG_KINDS, load_catalog
+
+    if kind is not None and kind not in CATALOG_KINDS:
+        raise ValueError(f"{kind!r} is not a component kind; use one of {', '.join(CATALOG_KINDS)}")
+    catalog = load_catalog()
+    for name in [kind] if kind else CATALOG_KINDS:
+        rows = catalog.tables[name]
+        table = Table("name", "aliases (case, space and hyphen do not matter)", "full name", title=f"{name} ({len(rows)})")
+        for row in rows.itertuples():
+            table.add_row(str(row.name), str(row.aliases or "").replace("|", ", "), str(row.full_name or ""))
+        console.print(table)
 
 
 def _smiles_only_hosts(paths: list[Path]) -> list[str]:
@@ -168,7 +203,7 @@ def build_public(
     """Regenerate the shipped harmonized public tables from the pinned upstream files (SHA-256 checked).
 
     Deterministic: the same upstream files give the same rows, columns and values.
-    Example: cpe-ml data build-public --data-dir ../shared/datasets
+    Example: cpe-ml data build-public (downloads the pinned files once; --data-dir DIR reads a local copy)
     """
     from cpe_ml.datasets import DEFAULT_PUBLIC_PATH
     from cpe_ml.datasets.public import build_public_table, write_public_table

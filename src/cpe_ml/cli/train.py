@@ -105,6 +105,10 @@ def _print_summary(summary) -> None:
                           "it has no skill: do not trust it for ranking.[/]")
     for name, reason in summary.skipped_targets.items():
         console.print(f"[yellow]skipped {name}[/]: {reason}")
-    console.print(f"MLflow: parent run {summary.parent_run_id} in {summary.tracking_uri}; "
-                  f"browse with: mlflow ui --backend-store-uri {summary.tracking_uri}")
+    from cpe_ml.tracking import RUNS_PAGE
+
+    runs = RUNS_PAGE.format(experiment_id=summary.experiment_id)  # the UI's runs view, not its GenAI overview
+    console.print(f"MLflow: parent run {summary.parent_run_id} in {summary.tracking_uri}; " + (
+        f"runs: {summary.tracking_uri.rstrip('/')}/{runs}" if summary.tracking_uri.startswith(("http://", "https://")) else
+        f"browse with: mlflow ui --backend-store-uri {summary.tracking_uri}, then open http://127.0.0.1:5000/{runs}"))
     console.print("bundles: " + ", ".join(str(r.bundle_path) for r in summary.results))

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.request import urlopen  # module attribute so tests can monkeypatch the opener
 
-ENV_DATA_HOME = "CPE_ML_DATA_HOME"
+from cpe_ml.storage import ENV_DATA_HOME, get_data_home  # noqa: F401  (the cache location lives in storage)
+
 ENV_PUBLIC_DATA_DIR = "CPE_ML_PUBLIC_DATA_DIR"
-DEFAULT_DATA_HOME = Path("~") / ".cache" / "cpe-ml"
 DOWNLOAD_TIMEOUT_S = 60.0
 _CHUNK = 1 << 16
 
@@ -55,12 +55,6 @@ class RemoteFile:
     url: str
     sha256: str
     subdir: str = ""
-
-
-def get_data_home(data_home: str | os.PathLike | None = None) -> Path:
-    """Cache directory for downloaded datasets (created on demand)."""
-    home = data_home or os.environ.get(ENV_DATA_HOME) or DEFAULT_DATA_HOME
-    return Path(home).expanduser()
 
 
 def sha256_of(path: str | os.PathLike) -> str:

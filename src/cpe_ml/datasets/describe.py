@@ -3,7 +3,8 @@
 ``describe(frame)`` summarizes any frame in the formulation schema (the curated literature set, a public
 table, user data) into a ``DataCard``; ``DataCard.to_text()`` / ``to_rich_table()`` render it (the CLI
 prints them, the library does not). ``plot_overview(frame, path)`` writes a PNG: conductivity vs 1000/T
-coloured by polymer family, and the row count of the 20 most frequent polymers.
+coloured by polymer family (rows at "room temperature" in words drawn at 25 C and marked, rows without a
+temperature counted in the title), and the row count of the 20 most frequent polymers.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from cpe_ml.schema import ROOM_TEMPERATURE_C, ROOM_TEMPERATURE_WORDS
 
 TARGET_COLUMNS: tuple[str, ...] = ("conductivity_s_cm", "voltage_window_v", "retention_pct")
 COUNTED_COLUMNS: tuple[str, ...] = ("dataset", "electrolyte_type", "filler", "process")
@@ -42,6 +45,8 @@ class DataCard:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     polymer_strings: int = 0
     collapsed_polymers: dict[str, list[str]] = field(default_factory=dict)
+    #: Rows whose temperature is "room temperature" in words (no number): training uses them at 25 C.
+    n_room_temperature: int = 0
 
     @property
     def n_collapsed_strings(self) -> int:
@@ -69,6 +74,8 @@ class DataCard:
         if self.temperature_range_c is not None:
             low, high = self.temperature_range_c
             rows.append(("overview", "temperature range", f"{low:.1f} to {high:.1f} C"))
+        if self.n_room_temperature:
+            rows.append(("overview", "room temperature in words", f"{self.n_room_temperature} rows (used at {ROOM_TEMPERATURE_C:g} C)"))
         rows += [("targets", column, f"{n} rows") for column, n in self.target_coverage.items()]
         for column, counts in self.counts.items():
             rows += [(column, value, f"{n}") for value, n in counts.items()]
@@ -206,7 +213,28 @@ def describe(frame: pd.DataFrame, *, catalog=None) -> DataCard:
         counts=counts,
         polymer_strings=int(pairs["written"].nunique()),
         collapsed_polymers=collapsed,
+        n_room_temperature=int(_room_temperature(frame).sum()),
     )
+
+
+def _room_temperature(frame: pd.DataFrame) -> pd.Series:
+    """Rows without a number in ``temperature_c`` whose ``temperature_text`` says room temperature."""
+    words = _column(frame, "temperature_text").astype("string").str.strip().str.lower().isin(ROOM_TEMPERATURE_WORDS)
+    return pd.to_numeric(_column(frame, "temperature_c"), errors="coerce").isna() & words.fillna(False).astype(bool)
+
+
+def _arrhenius_rows(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Conductivity, temperature (C), rows with both, rows with a conductivity at room temperature in words."""
+    sigma = pd.to_numeric(_column(frame, "conductivity_s_cm"), errors="coerce")
+    temperature = pd.to_numeric(_column(frame, "temperature_c"), errors="coerce")
+    return sigma, temperature, sigma.gt(0) & temperature.gt(-273.15), sigma.gt(0) & _room_temperature(frame)
+
+
+def conductivity_temperatures(frame: pd.DataFrame) -> dict[str, int]:
+    """Rows with a conductivity by how their temperature is given: ``stated`` (a number), ``room_temperature``
+    (in words, drawn at ROOM_TEMPERATURE_C) and ``without`` (no temperature: not on the Arrhenius axes)."""
+    sigma, _, stated, room = _arrhenius_rows(_blank_to_nan(frame))
+    return {"stated": int(stated.sum()), "room_temperature": int(room.sum()), "without": int((sigma.gt(0) & ~stated & ~room).sum())}
 
 
 def _polymer_labels(frame: pd.DataFrame) -> pd.Series:
@@ -232,28 +260,39 @@ def plot_overview(frame: pd.DataFrame, path: str | os.PathLike, *, catalog=None,
     names = _column(frame, "polymer")
     families = names.map(lambda n: catalog.polymer_family(n) if isinstance(n, str) else "unmatched")
 
-    temperature = pd.to_numeric(_column(frame, "temperature_c"), errors="coerce")
-    sigma = pd.to_numeric(_column(frame, "conductivity_s_cm"), errors="coerce")
-    ok = temperature.notna() & sigma.gt(0) & (temperature > -273.15)
+    sigma, temperature, ok, room = _arrhenius_rows(frame)  # room: drawn at ROOM_TEMPERATURE_C (as training uses them), marked apart
+    counts = conductivity_temperatures(frame)
     x = 1000.0 / (temperature[ok] + 273.15)
     y = np.log10(sigma[ok])
 
-    fig = Figure(figsize=(14, 5.5), layout="constrained")
+    fig = Figure(figsize=(16, 6), layout="constrained")
     FigureCanvasAgg(fig)
-    ax_arr, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.3, 1]})
-    family_order = families[ok].value_counts().index.tolist()
+    ax_arr, ax_bar = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.5, 1]})
+    family_order = families[ok | room].value_counts().index.tolist()
     colours = dict(zip(family_order, _palette(len(family_order))))
     if "unmatched" in colours:
         colours["unmatched"] = "0.6"  # grey: polymers known only by SMILES are context, not a family
+    size = 5 if ok.sum() > 2000 else 14  # thousands of rows: small points, a few hundred: visible ones
     for family in family_order:
         sel = families[ok] == family
-        ax_arr.scatter(x[sel], y[sel], s=5, alpha=0.45, color=colours[family], label=f"{family} ({sel.sum()})",
-                       rasterized=True, linewidths=0)
+        ax_arr.scatter(x[sel], y[sel], s=size, alpha=0.5, color=colours[family], rasterized=True, linewidths=0,
+                       label=f"{family} ({int((families[ok | room] == family).sum())})")
+    if room.any():
+        ax_arr.scatter(np.full(int(room.sum()), 1000.0 / (ROOM_TEMPERATURE_C + 273.15)), np.log10(sigma[room]), s=22,
+                       facecolors="none", edgecolors=[colours[f] for f in families[room]], linewidths=0.7,
+                       label=f'"room temperature" in words, drawn at {ROOM_TEMPERATURE_C:g} C ({int(room.sum())})')
     ax_arr.set_xlabel("1000 / T (1/K)")
-    ax_arr.set_ylabel("log10 conductivity (S/cm)")
-    ax_arr.set_title(f"Conductivity vs 1000/T ({int(ok.sum())} rows)")
+    ax_arr.set_ylabel("log10 ionic conductivity (S/cm)")
+    top_axis = ax_arr.secondary_xaxis("top", functions=(lambda v: 1000.0 / np.asarray(v, dtype=float) - 273.15,
+                                                        lambda c: 1000.0 / (np.asarray(c, dtype=float) + 273.15)))
+    top_axis.set_xlabel("temperature (C)")
+    title = f"Conductivity vs 1000/T: {counts['stated']} rows at a stated temperature"
+    title += f", {counts['room_temperature']} at room temperature (in words)" if counts["room_temperature"] else ""
+    title += f"; {counts['without']} without temperature not shown" if counts["without"] else ""
+    ax_arr.set_title(title, fontsize=10)
     if family_order:
-        ax_arr.legend(title="polymer family", fontsize=7, markerscale=2.5, loc="lower left", frameon=False)
+        ax_arr.legend(title="polymer family (rows)", fontsize=7, markerscale=1.5, loc="upper left", bbox_to_anchor=(1.01, 1),
+                      frameon=False)
 
     per_polymer = labels.value_counts().head(top).iloc[::-1]
     ax_bar.barh(range(len(per_polymer)), per_polymer.to_numpy(), color="#4c72b0")

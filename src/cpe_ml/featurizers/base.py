@@ -1,59 +1,31 @@
-"""Shared machinery of the featurizers: scikit-learn API, feature labels, citations, per-distinct caching."""
+"""Shared machinery of the featurizers: scikit-learn API, feature labels, citations, the catalog they read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
+
+from cpe_ml.catalog import Catalog, load_catalog
+from cpe_ml.tables import one_hot
 
 
-def per_distinct(frame: pd.DataFrame, columns: Sequence[str], compute: Callable[[tuple], Sequence[float]], width: int) -> np.ndarray:
-    """Apply ``compute`` once per distinct combination of ``columns`` and broadcast back to the rows.
-
-    This is why featurization cost grows with the number of distinct chemistries, not with rows:
-    a million candidates drawn from 300 formulations call the RDKit code 300 times.
-    """
-    codes, first = per_distinct_rows(frame, columns)
-    values = np.empty((len(first), width), dtype=np.float64)
-    for i, key in enumerate(frame[list(columns)].iloc[first].itertuples(index=False, name=None)):
-        values[i] = compute(key)
-    return values[codes]
-
-
-def per_distinct_rows(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Integer code per row for its combination of ``columns``, and the position of each code's first row."""
-    combined = np.zeros(len(frame), dtype=np.int64)
-    for column in columns:
-        codes, uniques = pd.factorize(frame[column], use_na_sentinel=False)
-        combined = combined * (len(uniques) + 1) + codes
-        if len(uniques) > 1 and combined.max(initial=0) > 2**40:  # keep the mixed-radix key inside int64
-            combined = np.unique(combined, return_inverse=True)[1].reshape(-1)
-    _, first, codes = np.unique(combined, return_index=True, return_inverse=True)
-    return codes.reshape(-1), first
-
-
-def as_float(values: pd.Series | np.ndarray) -> np.ndarray:
-    return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=np.float64)
-
-
-def one_hot(values: pd.Series, categories: Sequence[str]) -> np.ndarray:
-    """Rows x categories indicator matrix (unknown values are all-zero rows)."""
-    index = {c: i for i, c in enumerate(categories)}
-    codes = values.map(index).fillna(-1).to_numpy(dtype=np.int64)
-    out = np.zeros((len(values), len(categories)))
-    rows = np.flatnonzero(codes >= 0)
-    out[rows, codes[rows]] = 1.0
-    return out
+def one_hot_columns(prefix: str, values: pd.Series, categories: Sequence[str]) -> dict[str, np.ndarray]:
+    """``{prefix_<category>: indicator column}`` in category order (unknown values are all zero)."""
+    return dict(zip((f"{prefix}_{c}" for c in categories), one_hot(values, categories).T))
 
 
 class Featurizer(TransformerMixin, BaseEstimator):
     """One physical concept -> a block of named numeric features.
 
     Subclasses set ``input_columns`` (schema columns they read) and implement ``feature_labels`` and
-    ``_featurize(frame) -> ndarray``. They hold no learned state: ``fit`` only records the input
-    columns, so a fitted featurizer is identical to a fresh one and safe to pickle into a model bundle.
+    either ``_columns(frame) -> {label: column}`` (one column per label; the matrix follows
+    ``feature_labels``, so no width or position is counted by hand) or ``_featurize(frame) -> ndarray``.
+    They learn nothing from the rows: ``fit`` records the input columns (and, for a
+    :class:`CatalogFeaturizer`, the catalog), so a fitted featurizer is safe to pickle into a model bundle.
     """
 
     input_columns: tuple[str, ...] = ()
@@ -86,8 +58,16 @@ class Featurizer(TransformerMixin, BaseEstimator):
     def citations(self) -> list[str]:
         return []
 
-    def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
+    def _columns(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         raise NotImplementedError
+
+    def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
+        """The ``_columns`` of ``frame`` stacked in ``feature_labels`` order."""
+        columns, labels = self._columns(frame), self.feature_labels()
+        if set(columns) != set(labels):
+            raise RuntimeError(f"{type(self).__name__} computed no {sorted(set(labels) - set(columns))} "
+                               f"and unlabelled {sorted(set(columns) - set(labels))}: keep _columns and feature_labels in step")
+        return np.column_stack([columns[label] for label in labels])
 
     def _check_columns(self, X: pd.DataFrame) -> None:
         if not isinstance(X, pd.DataFrame):
@@ -95,3 +75,24 @@ class Featurizer(TransformerMixin, BaseEstimator):
         missing = [c for c in self.input_columns if c not in X.columns]
         if missing:
             raise ValueError(f"{type(self).__name__} needs columns {missing}; run cpe_ml.validation.validate_formulations first")
+
+
+class CatalogFeaturizer(Featurizer):
+    """A featurizer that reads catalog properties (densities, classes, stated Tg).
+
+    ``catalog`` is resolved once, at ``fit`` (None: :func:`cpe_ml.catalog.load_catalog`, which honours
+    ``$CPE_ML_CATALOG_DIR``), and kept as ``catalog_``: a fitted featurizer, and the model bundle holding
+    it, computes the same features wherever it is loaded.
+    """
+
+    def __init__(self, catalog: Catalog | None = None):
+        self.catalog = catalog
+
+    def fit(self, X: pd.DataFrame, y=None) -> CatalogFeaturizer:
+        super().fit(X, y)
+        self.catalog_ = self.catalog if self.catalog is not None else load_catalog()
+        return self
+
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self, "catalog_", msg=f"{type(self).__name__} reads the catalog it resolves at fit: call fit first")
+        return super().transform(X)

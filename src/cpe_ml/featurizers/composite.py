@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cpe_ml.catalog import Catalog, load_catalog
+from cpe_ml.catalog import Catalog
 from cpe_ml.chemistry.effective_medium import (
     DEFAULT_LOADING_WT_PCT,
     DEFAULT_SIZE_NM,
@@ -16,7 +16,8 @@ from cpe_ml.chemistry.effective_medium import (
     log10_composite_ratio,
     volume_fraction_from_wt,
 )
-from cpe_ml.featurizers.base import Featurizer, as_float
+from cpe_ml.featurizers.base import CatalogFeaturizer
+from cpe_ml.tables import as_float
 
 #: Filler columns that describe "which filler, how much, what shape": all cleared for a filler-free row.
 FILLER_COLUMNS = ("filler", "filler_loading_wt_pct", "filler_loading_vol_pct", "filler_morphology", "filler_size_nm")
@@ -50,7 +51,7 @@ def clear_absent_fillers(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-class CompositeFeaturizer(Featurizer):
+class CompositeFeaturizer(CatalogFeaturizer):
     """Effective-medium filler effect: how much the filler should change conductivity, from geometry.
 
     Features:
@@ -74,9 +75,6 @@ class CompositeFeaturizer(Featurizer):
 
     input_columns = FILLER_COLUMNS
 
-    def __init__(self, catalog: Catalog | None = None):
-        self.catalog = catalog
-
     def feature_labels(self) -> list[str]:
         return ["emt_log10_composite_over_host", "filler_volume_fraction", "interphase_volume_fraction",
                 "loading_defaulted", "size_defaulted", "morphology_defaulted", "density_defaulted"]
@@ -85,7 +83,7 @@ class CompositeFeaturizer(Featurizer):
         return ["10.1021/acsami.8b17279", "arXiv:1811.10591"]
 
     def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
-        return composite_terms(frame, self.catalog or load_catalog()).to_numpy()
+        return composite_terms(frame, self.catalog_)[self.feature_labels()].to_numpy()
 
 
 def composite_terms(frame: pd.DataFrame, catalog: Catalog, host_log10_s_cm=None) -> pd.DataFrame:
@@ -148,7 +146,7 @@ def filler_properties(names, catalog: Catalog) -> pd.DataFrame:
     return pd.DataFrame.from_dict(rows, orient="index", columns=["density_g_cm3", "density_defaulted", "li_conductivity_s_cm"])
 
 
-class FillerEffectFeaturizer(Featurizer):
+class FillerEffectFeaturizer(CatalogFeaturizer):
     """The filler's effect on log10 conductivity as one column, from a fitted filler-effect model.
 
     ``effect`` is a fitted :class:`cpe_ml.models.filler_effect.FillerEffectModel` (effective-medium prior +
@@ -164,8 +162,8 @@ class FillerEffectFeaturizer(Featurizer):
     input_columns = FILLER_COLUMNS
 
     def __init__(self, effect=None, catalog: Catalog | None = None):
+        super().__init__(catalog)
         self.effect = effect
-        self.catalog = catalog
 
     def feature_labels(self) -> list[str]:
         return ["log10_composite_over_host"]
@@ -175,5 +173,5 @@ class FillerEffectFeaturizer(Featurizer):
 
     def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
         if self.effect is None:
-            return composite_terms(frame, self.catalog or load_catalog())[["emt_log10_composite_over_host"]].to_numpy()
+            return composite_terms(frame, self.catalog_)[["emt_log10_composite_over_host"]].to_numpy()
         return self.effect.predict_offset(frame)[:, None]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cpe_ml.featurizers.base import Featurizer, as_float, per_distinct
-from cpe_ml.featurizers.polymer import ether_oxygens_per_repeat_unit
+from cpe_ml.chemistry.polymer_descriptors import ether_oxygens_per_repeat_unit
+from cpe_ml.featurizers.base import Featurizer
+from cpe_ml.tables import as_float, per_distinct
 
 
 class SaltConcentrationFeaturizer(Featurizer):
@@ -33,7 +34,7 @@ class SaltConcentrationFeaturizer(Featurizer):
     def citations(self) -> list[str]:
         return ["10.1021/acscentsci.2c01123"]
 
-    def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
+    def _columns(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         eo_li = as_float(frame["salt_eo_li_ratio"])
         molality = as_float(frame["salt_molality_mol_kg"])
         ether = per_distinct(frame, ("polymer_canonical_smiles",),
@@ -43,4 +44,5 @@ class SaltConcentrationFeaturizer(Featurizer):
             li_per_o = np.where(ether > 0, li_per_ru / ether, np.nan)
             log_mol = np.where(molality > 0, np.log10(molality), np.nan)
         stated = frame["salt_amount_given"].astype(str).ne("").to_numpy(dtype=float)
-        return np.column_stack([eo_li, li_per_ru, li_per_o, molality, log_mol, as_float(frame["salt_wt_pct"]), stated])
+        return {"salt_eo_li_ratio": eo_li, "li_per_repeat_unit": li_per_ru, "li_per_ether_o": li_per_o, "salt_molality_mol_kg": molality,
+                "salt_log10_molality": log_mol, "salt_wt_pct": as_float(frame["salt_wt_pct"]), "salt_amount_stated": stated}

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 
 from cpe_ml.chemistry.cathode import CATHODE_CLASSES, HIGH_VOLTAGE_CLASSES, cathode_class
-from cpe_ml.featurizers.base import Featurizer, as_float, one_hot
+from cpe_ml.featurizers.base import Featurizer, one_hot_columns
+from cpe_ml.tables import as_float
 
 
 class CyclingFeaturizer(Featurizer):
@@ -31,11 +32,14 @@ class CyclingFeaturizer(Featurizer):
     def citations(self) -> list[str]:
         return ["10.1039/d1ee03466a"]
 
-    def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
+    def _columns(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
         classes = frame["cathode"].map(cathode_class)
-        high = classes.isin(HIGH_VOLTAGE_CLASSES).to_numpy(dtype=float)
         cycles = as_float(frame["retention_cycles"])
         with np.errstate(divide="ignore", invalid="ignore"):
             log_cycles = np.where(cycles > 0, np.log10(cycles), np.nan)
-        return np.column_stack([log_cycles, as_float(frame["c_rate"]), as_float(frame["cycling_temperature_c"]),
-                                as_float(frame["cutoff_voltage_v"]), one_hot(classes, CATHODE_CLASSES), high])
+        return {
+            "log10_retention_cycles": log_cycles,
+            **{column: as_float(frame[column]) for column in ("c_rate", "cycling_temperature_c", "cutoff_voltage_v")},
+            **one_hot_columns("cathode", classes, CATHODE_CLASSES),
+            "cathode_high_voltage": classes.isin(HIGH_VOLTAGE_CLASSES).to_numpy(dtype=float),
+        }

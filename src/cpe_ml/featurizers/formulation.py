@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils.validation import check_is_fitted
 
-from cpe_ml.featurizers.base import Featurizer, per_distinct_rows
+from cpe_ml.catalog import Catalog, load_catalog
+from cpe_ml.featurizers.base import Featurizer
 from cpe_ml.featurizers.composite import CompositeFeaturizer, FillerEffectFeaturizer
 from cpe_ml.featurizers.concentration import SaltConcentrationFeaturizer
 from cpe_ml.featurizers.conditions import ConditionsFeaturizer
@@ -23,6 +26,7 @@ from cpe_ml.featurizers.polymer_physics import PolymerTransportFeaturizer
 from cpe_ml.featurizers.process import ProcessFeaturizer
 from cpe_ml.featurizers.salt import SaltFeaturizer
 from cpe_ml.featurizers.source import SourceFeaturizer
+from cpe_ml.tables import per_distinct_rows
 
 #: Featurizer blocks by name; a target chooses the blocks that can physically matter for it.
 BLOCKS: dict[str, type[Featurizer]] = {
@@ -49,37 +53,50 @@ class FormulationFeaturizer(TransformerMixin, BaseEstimator):
     """All features of a validated formulation table, each column named ``<block>__<feature>``.
 
     ``blocks`` selects the concept featurizers (see :data:`BLOCKS`); ``fingerprint_bits`` sets the size
-    of the polymer's Morgan count fingerprint (0 turns it off). Stateless like its parts.
+    of the polymer's Morgan count fingerprint (0 turns it off); ``filler_effect`` is the fitted
+    :class:`~cpe_ml.models.filler_effect.FillerEffectModel` of the ``filler_effect`` block (None: physics
+    only); ``catalog`` is the catalog the blocks read (None: :func:`cpe_ml.catalog.load_catalog` at fit).
+    ``fit`` resolves the catalog (``catalog_``) and keeps the fitted block featurizers in ``featurizers_``.
     """
 
     def __init__(self, blocks: Sequence[str] = (*FORMULATION_BLOCKS, "conditions"), fingerprint_bits: int = 64,
-                 filler_effect=None):
+                 filler_effect=None, catalog: Catalog | None = None):
         self.blocks = blocks
         self.fingerprint_bits = fingerprint_bits
-        self.filler_effect = filler_effect  # fitted FillerEffectModel for the "filler_effect" block (None: physics only)
+        self.filler_effect = filler_effect
+        self.catalog = catalog
 
     def featurizers(self) -> list[tuple[str, Featurizer]]:
+        """(block, featurizer) per block: the fitted ones after ``fit``, fresh ones before."""
+        return self.featurizers_ if hasattr(self, "featurizers_") else self._make(self.catalog)
+
+    def _make(self, catalog: Catalog | None) -> list[tuple[str, Featurizer]]:
         unknown = [b for b in self.blocks if b not in BLOCKS]
         if unknown:
             raise ValueError(f"unknown featurizer blocks {unknown}; choose from {list(BLOCKS)}")
-        special = {"polymer": lambda: PolymerFeaturizer(self.fingerprint_bits),
-                   "filler_effect": lambda: FillerEffectFeaturizer(self.filler_effect)}
-        return [(b, special.get(b, BLOCKS[b])()) for b in self.blocks]
+        # each block takes the arguments among these that its constructor names
+        arguments = {"fingerprint_bits": self.fingerprint_bits, "effect": self.filler_effect, "catalog": catalog}
+        made = []
+        for block in self.blocks:
+            names = inspect.signature(BLOCKS[block]).parameters
+            made.append((block, BLOCKS[block](**{k: v for k, v in arguments.items() if k in names})))
+        return made
 
     def fit(self, X: pd.DataFrame, y=None) -> FormulationFeaturizer:
-        for _, featurizer in self.featurizers():
-            featurizer.fit(X)
+        self.catalog_ = self.catalog if self.catalog is not None else load_catalog()
+        self.featurizers_ = [(name, featurizer.fit(X)) for name, featurizer in self._make(self.catalog_)]
         self.feature_names_out_ = self.get_feature_names_out()
         return self
 
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """Featurize each distinct formulation once, then broadcast to its rows (one output allocation)."""
+        check_is_fitted(self, "featurizers_")
         if not len(X):
-            return np.empty((0, len(self.get_feature_names_out())))
-        optional = [c for _, f in self.featurizers() for c in f.optional_columns if c in X]
+            return np.empty((0, len(self.feature_names_out_)))
+        optional = [c for _, f in self.featurizers_ for c in f.optional_columns if c in X]
         codes, first = per_distinct_rows(X, list(dict.fromkeys([*self.input_columns(), *optional])))
         distinct = X.iloc[first].reset_index(drop=True)
-        return np.column_stack([f.transform(distinct) for _, f in self.featurizers()])[codes]
+        return np.column_stack([f.transform(distinct) for _, f in self.featurizers_])[codes]
 
     def transform_frame(self, X: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(self.transform(X), columns=self.get_feature_names_out(), index=X.index)

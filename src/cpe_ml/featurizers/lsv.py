@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cpe_ml.featurizers.base import Featurizer, as_float, one_hot
+from cpe_ml.featurizers.base import Featurizer, one_hot_columns
+from cpe_ml.tables import as_float
 
 ELECTRODE_CLASSES = ("stainless_steel", "platinum", "carbon", "aluminium", "other")
 
@@ -50,8 +51,10 @@ class LSVProtocolFeaturizer(Featurizer):
     def citations(self) -> list[str]:
         return ["10.1038/s41598-020-61373-9"]
 
-    def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
+    def _columns(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        columns = {}
         with np.errstate(divide="ignore", invalid="ignore"):
-            rate = np.where(as_float(frame["lsv_scan_rate_mv_s"]) > 0, np.log10(as_float(frame["lsv_scan_rate_mv_s"])), np.nan)
-            current = np.where(as_float(frame["lsv_cutoff_current_ua_cm2"]) > 0, np.log10(as_float(frame["lsv_cutoff_current_ua_cm2"])), np.nan)
-        return np.column_stack([rate, current, one_hot(frame["lsv_working_electrode"].map(electrode_class), ELECTRODE_CLASSES)])
+            for column in ("lsv_scan_rate_mv_s", "lsv_cutoff_current_ua_cm2"):
+                values = as_float(frame[column])
+                columns[f"log10_{column.removeprefix('lsv_')}"] = np.where(values > 0, np.log10(values), np.nan)
+        return {**columns, **one_hot_columns("electrode", frame["lsv_working_electrode"].map(electrode_class), ELECTRODE_CLASSES)}

@@ -7,18 +7,19 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from cpe_ml.catalog import load_catalog
+from cpe_ml.catalog import Catalog
 from cpe_ml.chemistry.oxidation import component_ip, load_oxidation_table, polymer_ip_on_the_fly, species_ip, OxidationError
-from cpe_ml.featurizers.base import Featurizer, per_distinct
+from cpe_ml.featurizers.base import CatalogFeaturizer
+from cpe_ml.tables import per_distinct
 
 LABELS = ("polymer_ip_solv_ev", "polymer_ip_gas_ev", "polymer_homo_ev", "anion_ip_solv_ev", "plasticizer_ip_solv_ev",
           "min_ip_solv_ev", "weakest_is_polymer", "weakest_is_anion", "weakest_is_plasticizer")
 
 
-def _polymer_ips(name: str, canonical: str) -> tuple[float, float, float]:
+def _polymer_ips(name: str, canonical: str, catalog: Catalog) -> tuple[float, float, float]:
     """(solvated IP, gas IP, HOMO) of a host: the shipped table by catalog name or structure, else computed once."""
     table = load_oxidation_table()
-    catalog_name = name if ("polymer", name) in table.index else (load_catalog().match_polymer_smiles(canonical) if canonical else None)
+    catalog_name = name if ("polymer", name) in table.index else (catalog.match_polymer_smiles(canonical) if canonical else None)
     catalog_name = catalog_name or canonical  # hosts of the curated data given only as SMILES are tabulated by it
     if catalog_name and ("polymer", catalog_name) in table.index:
         row = table.loc[("polymer", catalog_name)]
@@ -37,15 +38,15 @@ def _salt_ip_on_the_fly(smiles: str) -> float:
         return np.nan
 
 
-def _anion_ip(name: str, canonical: str) -> float:
+def _anion_ip(name: str, canonical: str, catalog: Catalog) -> float:
     table = load_oxidation_table()
-    catalog_name = name if ("salt", name) in table.index else (load_catalog().match_salt_smiles(canonical) if canonical else None)
+    catalog_name = name if ("salt", name) in table.index else (catalog.match_salt_smiles(canonical) if canonical else None)
     if catalog_name and ("salt", catalog_name) in table.index:
         return component_ip("salt", catalog_name)
     return _salt_ip_on_the_fly(canonical) if canonical else np.nan
 
 
-class OxidationFeaturizer(Featurizer):
+class OxidationFeaturizer(CatalogFeaturizer):
     """GFN2-xTB vertical ionization potentials of the host polymer, the salt anion and the plasticizer.
 
     Features:
@@ -76,11 +77,11 @@ class OxidationFeaturizer(Featurizer):
 
     def _row(self, key: tuple) -> list[float]:
         polymer, polymer_smiles, polymer2, polymer2_smiles, salt, salt_smiles, plasticizer = (str(k or "") for k in key)
-        hosts = [_polymer_ips(polymer, polymer_smiles)]
+        hosts = [_polymer_ips(polymer, polymer_smiles, self.catalog_)]
         if polymer2 or polymer2_smiles:
-            hosts.append(_polymer_ips(polymer2, polymer2_smiles))
+            hosts.append(_polymer_ips(polymer2, polymer2_smiles, self.catalog_))
         host = min(hosts, key=lambda h: h[0] if np.isfinite(h[0]) else np.inf)
-        anion = _anion_ip(salt, salt_smiles) if (salt or salt_smiles) else np.nan
+        anion = _anion_ip(salt, salt_smiles, self.catalog_) if (salt or salt_smiles) else np.nan
         parts = [component_ip("plasticizer", p) for p in plasticizer.split("+") if p]
         plast = float(np.nanmin(parts)) if parts and np.isfinite(parts).any() else np.nan
         components = np.array([host[0], anion, plast])

@@ -1,55 +1,13 @@
-"""Lithium salt: anion size and composition, which set how readily the salt dissociates in the polymer."""
+"""Lithium salt: the anion descriptors of :mod:`cpe_ml.chemistry.salt_descriptors` as features."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
-from rdkit import Chem
-from rdkit.Chem import Descriptors, rdMolDescriptors
 
-from cpe_ml.featurizers.base import Featurizer, per_distinct
-
-ANION_ELEMENTS = ("C", "N", "O", "F", "S", "B", "P", "Cl", "As", "I")
-LABELS = (
-    "salt_molar_mass_g_mol",
-    "anion_heavy_atoms",
-    "anion_molar_mass_g_mol",
-    *(f"anion_n_{e}" for e in ANION_ELEMENTS),
-    "anion_sulfonyl_groups",
-    "anion_labute_asa",
-    "anion_tpsa",
-    "anion_electronegative_fraction",
-    "li_per_formula",
-)
-_SULFONYL = Chem.MolFromSmarts("[SX4](=O)(=O)")
-
-
-@lru_cache(maxsize=4096)
-def salt_descriptors(canonical: str) -> tuple[float, ...]:
-    """Descriptors of the salt's anion (the largest negatively charged fragment)."""
-    if not canonical:
-        return (np.nan,) * len(LABELS)
-    mol = Chem.MolFromSmiles(canonical)
-    fragments = Chem.GetMolFrags(mol, asMols=True)
-    anions = [f for f in fragments if Chem.GetFormalCharge(f) < 0] or [max(fragments, key=lambda f: f.GetNumHeavyAtoms())]
-    anion = max(anions, key=lambda f: f.GetNumHeavyAtoms())
-    symbols = [a.GetSymbol() for a in anion.GetAtoms()]
-    heavy = anion.GetNumHeavyAtoms()
-    electronegative = sum(s in ("N", "O", "F", "Cl") for s in symbols)
-    lithium = sum(a.GetSymbol() == "Li" for a in mol.GetAtoms())
-    return (
-        Descriptors.MolWt(mol),
-        heavy,
-        Descriptors.MolWt(anion),
-        *(symbols.count(e) for e in ANION_ELEMENTS),
-        len(anion.GetSubstructMatches(_SULFONYL)),
-        rdMolDescriptors.CalcLabuteASA(anion),
-        rdMolDescriptors.CalcTPSA(anion),
-        electronegative / heavy,
-        lithium,
-    )
+from cpe_ml.chemistry.salt_descriptors import SALT_LABELS, salt_descriptors
+from cpe_ml.featurizers.base import Featurizer
+from cpe_ml.tables import per_distinct
 
 
 class SaltFeaturizer(Featurizer):
@@ -71,10 +29,10 @@ class SaltFeaturizer(Featurizer):
     input_columns = ("salt_canonical_smiles",)
 
     def feature_labels(self) -> list[str]:
-        return list(LABELS)
+        return list(SALT_LABELS)
 
     def citations(self) -> list[str]:
         return ["10.1016/S1093-3263(00)00068-1", "10.1021/acscentsci.2c01123"]
 
     def _featurize(self, frame: pd.DataFrame) -> np.ndarray:
-        return per_distinct(frame, self.input_columns, lambda key: salt_descriptors(key[0] or ""), len(LABELS))
+        return per_distinct(frame, self.input_columns, lambda key: salt_descriptors(key[0] or ""), len(SALT_LABELS))

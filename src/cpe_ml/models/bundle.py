@@ -16,10 +16,10 @@ import secrets
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from cpe_ml import __version__
@@ -32,7 +32,12 @@ from cpe_ml.safe_pickle import safe_load
 from cpe_ml.schema import SCHEMA_VERSION
 from cpe_ml.storage import atomic_dump
 
-BUNDLE_FORMAT = 2  # 2: VTF-readout conductivity model, domain bins, generations
+
+class CatalogVersionWarning(UserWarning):
+    """A bundle was trained with another catalog than the installed one (``$CPE_ML_CATALOG_DIR``, an update)."""
+
+
+BUNDLE_FORMAT = 3  # 2: VTF-readout conductivity model, domain bins, generations; 3: featurizer keeps its fitted blocks and catalog
 
 
 @dataclass
@@ -47,13 +52,16 @@ class ModelBundle:
     cv_protocol: str
     cv_metrics: dict[str, float]
     n_train: int
-    catalog_version: str = field(default_factory=lambda: load_catalog().version)
+    catalog_version: str = ""  # default: the version of the catalog the fitted featurizer computes with
     schema_version: str = SCHEMA_VERSION
     package_version: str = __version__
     bundle_format: int = BUNDLE_FORMAT
     # set once MLflow registered it (a bundle saved before these fields existed reads the class defaults)
     registered_name: str | None = None
     registered_version: str | None = None
+
+    def __post_init__(self) -> None:
+        self.catalog_version = self.catalog_version or self.featurizer.catalog_.version
 
     @property
     def target(self) -> Target:
@@ -170,6 +178,13 @@ def load_bundle(path: str | os.PathLike, sha256: str | None = None) -> ModelBund
         raise ValueError(f"{path} is not a cpe-ml model bundle of format {BUNDLE_FORMAT}; retrain with this version")
     if bundle.schema_version != SCHEMA_VERSION:
         raise ValueError(f"{path} was trained on schema {bundle.schema_version}, this cpe-ml reads {SCHEMA_VERSION}; retrain")
+    installed = load_catalog().version
+    if bundle.catalog_version != installed:
+        warnings.warn(CatalogVersionWarning(
+            f"{path} was trained with catalog {bundle.catalog_version}, the installed catalog is {installed}: the model "
+            "computes features with the catalog it was trained with (names are still resolved with the installed one), "
+            "so entries added or changed since are not used as the installed catalog describes them; retrain with "
+            "`python train.py` to use them"), stacklevel=2)
     return bundle
 
 
@@ -181,8 +196,3 @@ def load_bundles(directory: str | os.PathLike, targets: list[str] | None = None)
     if not names:
         raise FileNotFoundError(f"no model bundles in {directory}; train first with `python train.py`")
     return {name: load_bundle(bundle_path(directory, name), entries.get(name, {}).get("sha256")) for name in names}
-
-
-def feature_matrix(bundle_or_featurizer, frame: pd.DataFrame) -> np.ndarray:
-    featurizer = bundle_or_featurizer.featurizer if isinstance(bundle_or_featurizer, ModelBundle) else bundle_or_featurizer
-    return featurizer.transform(frame).astype(np.float32)

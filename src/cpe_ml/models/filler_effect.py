@@ -26,9 +26,9 @@ from sklearn.base import BaseEstimator
 from sklearn.linear_model import Ridge
 
 from cpe_ml.catalog import Catalog, load_catalog
-from cpe_ml.featurizers.base import as_float, per_distinct_rows
 from cpe_ml.featurizers.composite import FILLER_COLUMNS, clear_absent_fillers, composite_terms
 from cpe_ml.schema import ROOM_TEMPERATURE_C
+from cpe_ml.tables import as_float, per_distinct_rows
 
 #: Columns that must agree for two rows to be a filler contrast (besides the filler itself).
 CONTRAST_KEY = (
@@ -87,7 +87,7 @@ class FillerEffectModel(BaseEstimator):
         self.catalog = catalog
 
     def fit(self, X: pd.DataFrame, y) -> FillerEffectModel:
-        catalog = self.catalog or load_catalog()
+        self.catalog_ = catalog = self.catalog if self.catalog is not None else load_catalog()  # kept: the bundle's catalog
         y = np.asarray(y, dtype=float)
         groups = contrast_groups(X, y)
         used = groups >= 0
@@ -111,7 +111,7 @@ class FillerEffectModel(BaseEstimator):
 
     def predict_offset(self, X: pd.DataFrame, host_log10_s_cm=None) -> np.ndarray:
         """log10 composite/host ratio per row (host conductivity per row sets a Li-conducting filler's weight)."""
-        terms = self._terms(X, self.catalog or load_catalog(), host_log10_s_cm)
+        terms = self._terms(X, self.catalog_, host_log10_s_cm)
         covered = terms["filler_class"].isin(self.covered_classes_).to_numpy() | (self.all_classes and bool(self.covered_classes_))
         correction = terms[list(CORRECTION_FEATURES)].to_numpy() @ self.coef_
         offset = terms["emt_log10_composite_over_host"].to_numpy() + np.where(covered, correction, 0.0)
