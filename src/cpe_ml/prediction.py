@@ -111,7 +111,7 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
     """
     X = bundle.featurizer.transform(clean).astype(np.float32)
     distance = bundle.domain.distance(X)
-    bins = bundle.domain.bins(distance)  # the interval's half-width is the one measured for the row's domain bin
+    bins = bundle.domain.bins(X, distance)  # the interval's half-width is the one measured for the row's error bin
     band = bundle.model.predict_interval(X, bins) if len(X) else np.empty((0, 3))  # empty: all rows skipped / empty partition
     if bundle.target.fade_scale:  # log10 cumulative fade -> retention %, within 0-100 %
         band = bundle.target.interval_from_model_scale(band)
@@ -129,19 +129,24 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
         out["pred_pseudo_activation_k"] = law["pseudo_activation_k"]
         out["pred_t0_k"] = law["t0_k"]
     out[f"ad_bin_{name}"] = np.asarray(bundle.domain.bin_names_, dtype=object)[bins]
+    # what the confidence rests on: the MAE measured on held-out groups in the row's bin (target units)
+    out[f"expected_mae_{name}"] = bundle.domain.bin_mae_[bins] if len(X) else np.empty(0)
     if assess:
-        flags, confidence, _ = bundle.domain.assess(X, clean, distance) if len(X) else ([], np.empty(0, dtype=object), None)
+        flags, confidence, _ = bundle.domain.assess(X, clean, distance, bins) if len(X) else ([], np.empty(0, dtype=object), None)
         if name == "retention":
             assumed = clean["_retention_cycles_assumed"].to_numpy(dtype=bool)
             note = f"retention_cycles not given: predicted after {DEFAULT_RETENTION_CYCLES:g} cycles"
             flags = ["; ".join(filter(None, [f, note])) if a else f for f, a in zip(flags, assumed)]
         confidence = np.where(_defaults_filled(clean, name) & (confidence == "high"), "medium", confidence)
         skill = float(bundle.cv_metrics.get("skill", np.nan))
-        if not skill > 0:  # no skill over the best baseline in grouped CV: never presented as confident
-            note = f"{name} model has no skill over the best baseline in grouped CV"
+        lower = float(bundle.cv_metrics.get("skill_lower_90", skill))
+        if not lower > 0:  # no skill shown over the best baseline in grouped CV: never presented as confident
+            shown = f"skill {skill:+.0%}, 90 % lower bound {lower:+.0%}" if np.isfinite(lower) else f"skill {skill:+.0%}"
+            note = f"{name} model has no demonstrated skill over the best baseline in grouped CV ({shown})"
             flags = ["; ".join(filter(None, [f, note])) for f in flags]
             confidence = np.full(len(flags), "low", dtype=object)
         out[f"skill_{name}"] = skill
+        out[f"skill_shown_{name}"] = lower > 0
         out[f"ad_flags_{name}"] = flags
         out[f"confidence_{name}"] = confidence
     if explain:
@@ -161,7 +166,7 @@ def _combine_flags(notes: list[str], parts: dict[str, pd.DataFrame]) -> tuple[li
     flags = ["; ".join(filter(None, row)) for row in zip(notes, *prefixed)]
     rank = {level: i for i, level in enumerate(CONFIDENCE_ORDER)}
     # Targets without skill are 'low' by rule and flagged; the combined label reads the targets that have skill.
-    skilled = {name: part for name, part in parts.items() if (part.get(f"skill_{name}", pd.Series([1.0])) > 0).all()}
+    skilled = {name: part for name, part in parts.items() if part.get(f"skill_shown_{name}", pd.Series([True])).all()}
     worst = np.zeros(len(notes), dtype=int) if skilled else np.full(len(notes), rank["low"])
     for name, part in skilled.items():
         worst = np.maximum(worst, part[f"confidence_{name}"].map(rank).to_numpy(dtype=int))

@@ -22,7 +22,7 @@ from cpe_ml.catalog import load_catalog
 from cpe_ml.chemistry.effective_medium import filler_absent
 from cpe_ml.datasets import DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH
 from cpe_ml.evaluation import plots
-from cpe_ml.evaluation.cv import CVResult, cross_validate, cv_groups
+from cpe_ml.evaluation.cv import CVResult, confidence_metrics, cross_validate, cv_groups
 from cpe_ml.featurizers.base import as_float
 from cpe_ml.featurizers.formulation import FormulationFeaturizer
 from cpe_ml.models.bundle import ModelBundle, commit_generation, new_generation, save_bundle
@@ -230,7 +230,9 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
         cv.extra["noise_floor"] = {"sd": spread, "n_groups": float(n_groups)}
     domain = ApplicabilityDomain(random_state=config.seed).fit(X, rows, names)
     bin_mae = [cv.extra.get(f"ad_bin_{b}", {}).get("mae", np.nan) for b in bin_names(len(cv.bin_edges) + 1)]
-    domain.calibrate(cv.bin_edges, np.asarray(bin_mae), cv.metrics[cv.best_baseline]["mae"], cv.skill)
+    domain.calibrate(cv.bin_edges, np.asarray(bin_mae), cv.metrics[cv.best_baseline]["mae"], cv.metrics["model"]["skill_lower_90"],
+                     cv.difficulty, cv.far_distance)
+    cv.extra.update(confidence_metrics(cv.predictions, rows, dict(zip(domain.bin_names_, domain.bin_confidence_)), cv.far_distance))
     bundle = ModelBundle(target.name, model, featurizer, domain, digest, config.cv, cv.metrics["model"], len(rows))
     if bundle_dir is None:
         return TargetResult(target.name, len(rows), len(np.unique(groups)) if groups is not None else len(rows), 0, cv, None, "",

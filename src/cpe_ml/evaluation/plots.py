@@ -96,7 +96,7 @@ def interval_width_histogram(predictions: pd.DataFrame, label: str, path: Path) 
     """Distribution of the 80 % interval widths of held-out rows, stacked by domain bin."""
     fig, ax = plt.subplots(figsize=(6, 4.2))
     width = predictions["high"] - predictions["low"]
-    names = list(predictions.groupby("ad_bin")["distance"].median().sort_values().index)  # nearest bin first
+    names = list(predictions.groupby("ad_bin")["difficulty"].median().sort_values().index)  # easiest bin first
     ax.hist([width[predictions["ad_bin"] == name] for name in names], bins=30, stacked=True, label=names)
     ax.set(xlabel=f"80 % interval width ({label})", ylabel="held-out rows", title="Interval width per domain bin")
     ax.legend(fontsize=8)

@@ -32,7 +32,7 @@ from cpe_ml.safe_pickle import safe_load
 from cpe_ml.schema import SCHEMA_VERSION
 from cpe_ml.storage import atomic_dump
 
-BUNDLE_FORMAT = 2  # 2: VTF-readout conductivity model, domain bins, generations
+BUNDLE_FORMAT = 3  # 2: VTF-readout conductivity model, domain bins, generations; 3: error bins (difficulty model)
 
 
 @dataclass
