@@ -142,3 +142,13 @@ def test_unseen_polymer_gets_a_wider_interval_than_peo_litfsi(candidates, traine
     assert out.loc["cand-17", "confidence_conductivity"] == "low" and out.loc["cand-02", "confidence_conductivity"] != "low"
     assert not out["ad_flags"].str.contains("far from training data").all()
     assert out["expected_mae_conductivity"].between(0, 3).all()
+
+
+def test_explain_shows_the_nearest_training_rows(candidates, trained_models):
+    from cpe_ml.explain import nearest_training_rows
+
+    table = nearest_training_rows(candidates, trained_models.bundles, "cand-15")  # PEO/LiTFSI, no filler, 60 C
+    conductivity = table.loc[table["target"].eq("conductivity")]
+    assert len(conductivity) == 5 and conductivity["distance"].is_monotonic_increasing
+    assert conductivity["polymer"].str.contains("PEO|ethylene oxide", case=False).all()
+    assert (conductivity["measured_conductivity_s_cm"] > 0).all() and conductivity["source"].ne("").any()

@@ -228,7 +228,7 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
         # The same formulation reported by different sources (Mw as the stand-in) scatters this much.
         spread, n_groups = source_noise_floor(rows.loc[rows["dataset"].eq("bradford2023")])
         cv.extra["noise_floor"] = {"sd": spread, "n_groups": float(n_groups)}
-    domain = ApplicabilityDomain(random_state=config.seed).fit(X, rows, names)
+    domain = ApplicabilityDomain(random_state=config.seed).fit(X, rows, names, measured=rows[target.column])
     bin_mae = [cv.extra.get(f"ad_bin_{b}", {}).get("mae", np.nan) for b in bin_names(len(cv.bin_edges) + 1)]
     domain.calibrate(cv.bin_edges, np.asarray(bin_mae), cv.metrics[cv.best_baseline]["mae"], cv.metrics["model"]["skill_lower_90"],
                      cv.difficulty, cv.far_distance)

@@ -64,9 +64,11 @@ class NearestDistance:
         self.scale_ = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
         self.center_ = np.where(np.isfinite(center), center, 0.0)
         reference = self._scaled(X)
+        #: positions (in the fitted rows) of the reference rows the neighbour search holds
+        self.reference_index_ = np.arange(len(reference))
         if len(reference) > MAX_REFERENCE_ROWS:
-            pick = np.random.default_rng(self.random_state).choice(len(reference), MAX_REFERENCE_ROWS, replace=False)
-            reference = reference[pick]
+            self.reference_index_ = np.sort(np.random.default_rng(self.random_state).choice(len(reference), MAX_REFERENCE_ROWS, replace=False))
+            reference = reference[self.reference_index_]
         self.neighbors_ = NearestNeighbors(n_neighbors=1).fit(reference)
         return self
 
@@ -78,6 +80,12 @@ class NearestDistance:
         if not len(X):
             return np.empty(0)
         return self.neighbors_.kneighbors(self._scaled(X), n_neighbors=1)[0][:, 0]
+
+    def nearest(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and positions (in the fitted rows) of the ``k`` nearest reference rows, per row of ``X``."""
+        k = min(k, len(self.reference_index_))
+        distance, position = self.neighbors_.kneighbors(self._scaled(X), n_neighbors=k)
+        return distance, self.reference_index_[position]
 
 
 class DifficultyModel:
@@ -175,6 +183,10 @@ def unseen_chemistry(frame: pd.DataFrame, seen: dict[str, set[str]]) -> dict[str
     return out
 
 
+#: Columns kept of each training row to show beside a prediction (the rows that back it).
+NEIGHBOUR_COLUMNS = ("record_id", "polymer", "salt", "salt_eo_li_ratio", "salt_wt_pct", "filler", "filler_loading_wt_pct",
+                     "plasticizer", "temperature_c", "source", "dataset")
+
 #: Unseen components that make a prediction 'low' confidence (an unseen filler only caps it at medium).
 SEVERE_UNSEEN = ("polymer", "salt", "plasticizer")
 
@@ -197,10 +209,16 @@ class ApplicabilityDomain:
     def __init__(self, random_state: int = 0):
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray, frame: pd.DataFrame, feature_names: list[str]) -> ApplicabilityDomain:
+    def fit(self, X: np.ndarray, frame: pd.DataFrame, feature_names: list[str], measured: pd.Series | None = None) -> ApplicabilityDomain:
+        """``measured`` (the target's values of ``frame``'s rows) is shown beside the nearest training rows."""
         X = np.asarray(X, dtype=float)
         self.feature_names_ = list(feature_names)
         self.nearest_ = NearestDistance(self.random_state).fit(X)
+        # plain arrays, not a DataFrame: a bundle holds only numpy/scikit-learn/xgboost objects (safe_pickle)
+        rows = frame.iloc[self.nearest_.reference_index_]
+        self.reference_rows_ = {c: rows[c].to_numpy(dtype=object) for c in NEIGHBOUR_COLUMNS if c in rows}
+        if measured is not None:
+            self.reference_rows_[f"measured_{measured.name}"] = np.asarray(measured, dtype=float)[self.nearest_.reference_index_]
         # A feature never observed in training (all missing) was never split on: its value cannot move
         # the prediction, so it takes no part in the range and distance checks.
         self.observed_ = self.nearest_.observed_
@@ -226,6 +244,12 @@ class ApplicabilityDomain:
     def distance(self, X: np.ndarray) -> np.ndarray:
         """Nearest-neighbour distance of each row to the training rows (scaled features)."""
         return self.nearest_.distance(X)
+
+    def nearest_rows(self, X: np.ndarray, k: int = 5) -> list[pd.DataFrame]:
+        """Per row of ``X``: its ``k`` nearest training rows (what they were, what was measured, the distance)."""
+        distance, position = self.nearest_.nearest(np.asarray(X, dtype=float), k)
+        return [pd.DataFrame({c: values[p] for c, values in self.reference_rows_.items()}).assign(distance=d)
+                for d, p in zip(distance, position)]
 
     def bins(self, X: np.ndarray, distance: np.ndarray) -> np.ndarray:
         """Error bin per row (index into ``bin_names_``, easiest first) from the expected error."""
