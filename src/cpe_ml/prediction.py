@@ -140,18 +140,22 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
         confidence = np.where(_defaults_filled(clean, name) & (confidence == "high"), "medium", confidence)
         skill = float(bundle.cv_metrics.get("skill", np.nan))
         lower = float(bundle.cv_metrics.get("skill_lower_90", skill))
-        if not lower > 0:  # no skill shown over the best baseline in grouped CV: never presented as confident
+        if not skill_shown(bundle):  # no skill shown over the best baseline in grouped CV: never presented as confident
             shown = f"skill {skill:+.0%}, 90 % lower bound {lower:+.0%}" if np.isfinite(lower) else f"skill {skill:+.0%}"
             note = f"{name} model has no demonstrated skill over the best baseline in grouped CV ({shown})"
             flags = ["; ".join(filter(None, [f, note])) for f in flags]
             confidence = np.full(len(flags), "low", dtype=object)
         out[f"skill_{name}"] = skill
-        out[f"skill_shown_{name}"] = lower > 0
         out[f"ad_flags_{name}"] = flags
         out[f"confidence_{name}"] = confidence
     if explain:
         out[f"explain_{name}"] = _explain(bundle, X, top) if len(X) else []
     return out
+
+
+def skill_shown(bundle: ModelBundle) -> bool:
+    """Whether grouped CV showed skill over the best baseline beyond chance (90 % lower bound above 0)."""
+    return float(bundle.cv_metrics.get("skill_lower_90", bundle.cv_metrics.get("skill", np.nan))) > 0
 
 
 def _prefixed(flags: pd.Series, name: str) -> list[str]:
@@ -160,13 +164,13 @@ def _prefixed(flags: pd.Series, name: str) -> list[str]:
     return [text[f] for f in flags]
 
 
-def _combine_flags(notes: list[str], parts: dict[str, pd.DataFrame]) -> tuple[list[str], np.ndarray]:
+def _combine_flags(notes: list[str], parts: dict[str, pd.DataFrame], skilled_targets: set[str]) -> tuple[list[str], np.ndarray]:
     """One ``ad_flags`` text (target-prefixed) and the lowest confidence over the targets with skill, per row."""
     prefixed = [_prefixed(part[f"ad_flags_{name}"], name) for name, part in parts.items()]
     flags = ["; ".join(filter(None, row)) for row in zip(notes, *prefixed)]
     rank = {level: i for i, level in enumerate(CONFIDENCE_ORDER)}
     # Targets without skill are 'low' by rule and flagged; the combined label reads the targets that have skill.
-    skilled = {name: part for name, part in parts.items() if part.get(f"skill_shown_{name}", pd.Series([True])).all()}
+    skilled = {name: part for name, part in parts.items() if name in skilled_targets}
     worst = np.zeros(len(notes), dtype=int) if skilled else np.full(len(notes), rank["low"])
     for name, part in skilled.items():
         worst = np.maximum(worst, part[f"confidence_{name}"].map(rank).to_numpy(dtype=int))
@@ -242,7 +246,7 @@ def predict_formulations(
     parts = {name: predict_target(bundle, distinct, explain, assess=assess) for name, bundle in bundles.items()}
     combined = pd.concat(list(parts.values()), axis=1)
     if assess:
-        flags, confidence = _combine_flags(list(distinct["_note"]), parts)
+        flags, confidence = _combine_flags(list(distinct["_note"]), parts, {n for n, b in bundles.items() if skill_shown(b)})
         combined = pd.concat([combined, pd.DataFrame({"ad_flags": flags, "confidence": confidence})], axis=1)
     # object dtype: broadcasting then copies a pointer per row, not the (long) flag texts themselves
     combined = combined.astype({c: object for c in combined.columns if not pd.api.types.is_numeric_dtype(combined[c])})
