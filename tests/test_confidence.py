@@ -1,5 +1,5 @@
-"""Confidence that means something: Mondrian intervals on applicability-domain bins calibrated on
-held-out groups, and the labels derived from the error measured in each bin."""
+"""Confidence that means something: Mondrian intervals on error bins calibrated on held-out groups,
+and the labels derived from the error measured in each bin."""
 
 import copy
 from pathlib import Path
@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cpe_ml.evaluation.cv import conformal_quantile, cross_validate
-from cpe_ml.models.domain import BIN_NAMES, MIN_BIN_ROWS, assign_bins, bin_edges, measured_confidence
+from cpe_ml.evaluation.cv import confidence_metrics, conformal_quantile, cross_validate, skill_lower_bound
+from cpe_ml.models.domain import (BIN_NAMES, MIN_BIN_ROWS, MIN_DIFFICULTY_ROWS, DifficultyModel, assign_bins, bin_edges,
+                                  measured_confidence)
 from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.prediction import predict_formulations
 from cpe_ml.validation import read_formulations
@@ -35,21 +36,58 @@ def _small_model(X, y, groups) -> IntervalRegressor:
     return IntervalRegressor(calibration_folds=0, params={"n_estimators": 60, "max_depth": 3})
 
 
-def test_bins_cover_at_nominal_level_and_widen_with_distance():
+def _cv(X, y, groups):
+    return cross_validate(X, y, groups, groups.astype(str), np.arange(len(y)).astype(str), _small_model, folds=5)
+
+
+def test_bins_cover_at_nominal_level_and_widen_with_difficulty():
     X, y, groups = _heteroscedastic_table()
-    ids = np.arange(len(y)).astype(str)
-    cv = cross_validate(X, y, groups, groups.astype(str), ids, _small_model, folds=5)
+    cv = _cv(X, y, groups)
     per_bin = {name: cv.extra[f"ad_bin_{name}"] for name in BIN_NAMES}
     for name, values in per_bin.items():
         assert 0.7 <= values["interval_coverage"] <= 0.9, (name, values)
-    assert per_bin["far"]["interval_width"] > 1.5 * per_bin["near"]["interval_width"]
-    # a single pooled margin would cover the noisy far rows well below nominal: the bins are needed
+    assert per_bin["hard"]["interval_width"] > 1.5 * per_bin["easy"]["interval_width"]
+    assert per_bin["hard"]["mae"] > 2 * per_bin["easy"]["mae"]  # the difficulty model found the noisy rows
+    # a single pooled margin would cover the noisy hard rows well below nominal: the bins are needed
     residual = np.abs(cv.predictions["y"] - cv.predictions["pred"])
-    far = cv.predictions["ad_bin"].eq("far").to_numpy()
-    assert np.mean(residual[far] <= conformal_quantile(residual, 0.8)) < 0.7
+    hard = cv.predictions["ad_bin"].eq("hard").to_numpy()
+    assert np.mean(residual[hard] <= conformal_quantile(residual, 0.8)) < 0.7
     assert list(cv.margins) == sorted(cv.margins) and len(cv.margins) == 3
     at_80 = cv.reliability.loc[np.isclose(cv.reliability["nominal"], 0.8)].set_index("bin")["observed"]
     assert at_80.to_dict() == pytest.approx({n: v["interval_coverage"] for n, v in per_bin.items()})
+
+
+def test_labels_on_held_out_rows_separate_errors():
+    """On a table whose noise is known, rows labelled high err at most half as much as rows labelled low."""
+    X, y, groups = _heteroscedastic_table()
+    cv = _cv(X, y, groups)
+    reference = cv.metrics[cv.best_baseline]["mae"]
+    names = list(BIN_NAMES)
+    labels = measured_confidence(np.array([cv.extra[f"ad_bin_{n}"]["mae"] for n in names]), reference, 0.3)
+    rows = pd.DataFrame({"record_id": cv.predictions["record_id"], **{c: "PEO" for c in ("polymer_canonical_smiles", "polymer")},
+                         **{c: "" for c in ("salt_canonical_smiles", "filler", "plasticizer")}})
+    held_out = confidence_metrics(cv.predictions, rows, dict(zip(names, labels)), far_distance=np.inf)
+    assert held_out["confidence_high"]["mae"] <= 0.5 * held_out["confidence_low"]["mae"]
+    # the rules: a polymer no other fold has is low, whatever its bin
+    rows.loc[cv.predictions["group"].eq(cv.predictions["group"].iloc[0]).to_numpy(), "polymer_canonical_smiles"] = "*CC(*)C#N"
+    relabelled = confidence_metrics(cv.predictions, rows, dict(zip(names, labels)), far_distance=np.inf)
+    assert relabelled["confidence_low"]["n"] >= held_out["confidence_low"]["n"] + 1
+
+
+def test_difficulty_is_the_distance_on_small_tables():
+    rng = np.random.default_rng(2)
+    X, distance = rng.normal(size=(MIN_DIFFICULTY_ROWS - 1, 3)), rng.exponential(1.0, MIN_DIFFICULTY_ROWS - 1)
+    small = DifficultyModel(learn=False).fit(X, distance, np.abs(rng.normal(size=len(X))))
+    assert np.array_equal(small.predict(X, distance), distance)
+
+
+def test_skill_lower_bound_resamples_papers():
+    rng = np.random.default_rng(3)
+    groups = np.repeat(np.arange(40), 5)
+    baseline = np.abs(rng.normal(0, 1, 200))
+    assert skill_lower_bound(0.5 * baseline, baseline, groups) > 0.3  # halves every error: skill shown
+    same = np.abs(rng.normal(0, 1, 200))  # as good as the baseline, by luck slightly different
+    assert skill_lower_bound(same, baseline, groups) < 0
 
 
 def test_bins_are_quantiles_of_held_out_distances_at_any_size():
@@ -63,8 +101,8 @@ def test_bins_are_quantiles_of_held_out_distances_at_any_size():
 
 
 def test_labels_follow_the_measured_bin_error_and_skill():
-    labels = measured_confidence(np.array([0.2, 0.5, 0.9]), reference_mae=0.6, skill=0.1)
-    assert list(labels) == ["high", "medium", "low"]
+    labels = measured_confidence(np.array([0.2, 0.4, 0.5, 0.9]), reference_mae=0.6, skill=0.1)
+    assert list(labels) == ["high", "medium", "low", "low"]  # ratios 0.33, 0.67, 0.83, 1.5
     assert set(measured_confidence(np.array([0.01, 0.02, 0.03]), reference_mae=0.6, skill=-0.01)) == {"low"}
     assert set(measured_confidence(np.array([0.01]), reference_mae=0.6, skill=float("nan"))) == {"low"}
 
@@ -77,7 +115,7 @@ def candidates() -> pd.DataFrame:
 def test_default_filled_is_at_most_medium(candidates, trained_models):
     bundle = copy.deepcopy(trained_models.bundles["conductivity"])
     bundle.domain.bin_confidence_ = np.full(len(bundle.domain.bin_names_), "high", dtype=object)  # every bin measured well
-    bundle.cv_metrics = {**bundle.cv_metrics, "skill": 0.2}
+    bundle.cv_metrics = {**bundle.cv_metrics, "skill": 0.2, "skill_lower_90": 0.1}
     peo = candidates.loc[candidates["record_id"].eq("cand-02")]  # PEO/LiTFSI at 60 C: no domain flag
     stated = predict_formulations(peo, {"conductivity": bundle}).predictions
     assert stated["ad_flags"].iloc[0] == "" and stated["confidence_conductivity"].iloc[0] == "high"
@@ -91,8 +129,9 @@ def test_default_filled_is_at_most_medium(candidates, trained_models):
 def test_targets_without_skill_are_never_high(candidates, trained_models):
     out = predict_formulations(candidates, trained_models.bundles).predictions
     for name, bundle in trained_models.bundles.items():
-        if not bundle.cv_metrics["skill"] > 0:
+        if not bundle.cv_metrics["skill_lower_90"] > 0:  # no skill, or skill that could be chance
             assert set(out[f"confidence_{name}"]) == {"low"}
+            assert out[f"ad_flags_{name}"].str.contains("no demonstrated skill").all()
         assert set(out[f"ad_bin_{name}"]) <= set(bundle.domain.bin_names_)
 
 
@@ -100,5 +139,16 @@ def test_unseen_polymer_gets_a_wider_interval_than_peo_litfsi(candidates, traine
     out = predict_formulations(candidates, trained_models.bundles).predictions.set_index("record_id")
     width = out["pred_conductivity_hi"] - out["pred_conductivity_lo"]
     assert width["cand-17"] > width["cand-02"]  # poly(trimethylene sulfide) vs PEO/LiTFSI at 60 C
-    assert out.loc["cand-17", "ad_bin_conductivity"] == "far" and out.loc["cand-02", "ad_bin_conductivity"] != "far"
-    assert not out["ad_bin_conductivity"].eq("far").all()
+    assert out.loc["cand-17", "confidence_conductivity"] == "low" and out.loc["cand-02", "confidence_conductivity"] != "low"
+    assert not out["ad_flags"].str.contains("far from training data").all()
+    assert out["expected_mae_conductivity"].between(0, 3).all()
+
+
+def test_explain_shows_the_nearest_training_rows(candidates, trained_models):
+    from cpe_ml.explain import nearest_training_rows
+
+    table = nearest_training_rows(candidates, trained_models.bundles, "cand-15")  # PEO/LiTFSI, no filler, 60 C
+    conductivity = table.loc[table["target"].eq("conductivity")]
+    assert len(conductivity) == 5 and conductivity["distance"].is_monotonic_increasing
+    assert conductivity["polymer"].str.contains("PEO|ethylene oxide", case=False).all()
+    assert (conductivity["measured_conductivity_s_cm"] > 0).all() and conductivity["source"].ne("").any()

@@ -23,10 +23,12 @@ def _cv(model_mae: float, n_folds: int = 3) -> CVResult:
                           "interval_coverage": [0.8] * n_folds, **{f"{b}_mae": [1.0] * n_folds for b in ("global_mean", "polymer_mean", "ridge")}})
     cv = CVResult(pd.DataFrame(), metrics, folds)
     metrics["model"]["skill"] = cv.skill
-    cv.extra = {"ad_bin_near": {"n": 40.0, "mae": 0.5, "interval_coverage": 0.85, "interval_width": 1.5, "max_distance": 1.0},
-                "ad_bin_far": {"n": 40.0, "mae": 1.1, "interval_coverage": 0.6, "interval_width": 3.0, "max_distance": 9.0},
+    cv.extra = {"ad_bin_easy": {"n": 40.0, "mae": 0.5, "interval_coverage": 0.85, "interval_width": 1.5, "median_distance": 1.0},
+                "ad_bin_hard": {"n": 40.0, "mae": 1.1, "interval_coverage": 0.6, "interval_width": 3.0, "median_distance": 9.0},
                 "curated": {"mae": 0.9, "rmse": 1.0, "r2": 0.1, "spearman": 0.3, "n": 439.0},
-                "noise_floor": {"sd": 0.4567, "n_groups": 10049.0}}
+                "noise_floor": {"sd": 0.4567, "n_groups": 10049.0},
+                "confidence_high": {"n": 30.0, "mae": 0.41}, "confidence_low": {"n": 50.0, "mae": 0.95},
+                "confidence_ratio": {"high_over_low_mae": 0.41 / 0.95}}
     return cv
 
 
@@ -36,8 +38,10 @@ def test_metric_names_end_in_the_target_unit_and_fractions_are_logged_as_percent
     assert metrics["cv_mae_log10_s_cm"] == 0.8123 and metrics["cv_interval_width_log10_s_cm"] == 2.346  # 4 significant digits
     assert metrics["cv_interval_coverage_pct"] == 79.31 and metrics["cv_skill_pct"] == 9.74  # 1 - 0.81234 / 0.9
     assert metrics["baseline_ridge_mae_log10_s_cm"] == 0.9 and "baseline_global_mean_spearman" not in metrics
-    assert metrics["ad_far_interval_coverage_pct"] == 60.0 and metrics["ad_near_mae_log10_s_cm"] == 0.5
+    assert metrics["ad_hard_interval_coverage_pct"] == 60.0 and metrics["ad_easy_mae_log10_s_cm"] == 0.5
     assert metrics["cv_curated_rows"] == 439 and metrics["noise_floor_groups"] == 10049  # counts stay exact
+    assert metrics["confidence_high_mae_log10_s_cm"] == 0.41 and metrics["confidence_low_rows"] == 50
+    assert metrics["confidence_high_over_low_mae"] == 0.4316
     assert all(np.isfinite(v) for v in metrics.values())
     steps = tracking.fold_metrics(_cv(0.81234), TARGETS["voltage_window"].unit)
     assert [step for step, _ in steps] == [0, 1, 2]
@@ -55,7 +59,8 @@ def test_model_card_states_data_figures_against_baselines_skill_and_limits():
     assert "covers 79 % of held-out rows (mean width 2.35 log10 S/cm)" in card
     assert "**Noise floor** 0.457 log10 S/cm" in card and "all MAE 0.9 (439 rows)" in card
     assert "- A limit of the model." in card
-    assert "- Intervals under-cover in the `far` bin: 60 % of its held-out rows inside the 80 % band." in card
+    assert "- Intervals under-cover in the `hard` bin: 60 % of its held-out rows inside the 80 % band." in card
+    assert "**Confidence labels on held-out rows** (the rules prediction applies): high MAE 0.41 (30 rows), low MAE 0.95 (50 rows)." in card
 
     worse = tracking.model_card(TARGETS["voltage_window"], rows, _cv(1.5), "random", 10, "abc123")
     assert "**no skill**" in worse and "do not use it to rank formulations" in worse

@@ -444,3 +444,17 @@ def _loading_panel(ax, curve: pd.DataFrame, clean: pd.DataFrame, observed: pd.Da
            title=f"conductivity vs filler loading at {float(row['temperature_c']):g} C")
     ax.title.set_fontsize(9)
     ax.legend(fontsize=7)
+
+
+def nearest_training_rows(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_id_or_row: str | int,
+                          k: int = 5) -> pd.DataFrame:
+    """The ``k`` training rows nearest to one candidate per target (the same scaled-feature distance the
+    applicability domain uses): what was measured on formulations like it, and by whom."""
+    row = find_row(frame, record_id_or_row)
+    clean, _ = fill_conditions(validate_candidates(frame.iloc[[row]]).clean)
+    tables = []
+    for name, bundle in bundles.items():
+        X = bundle.featurizer.transform(clean).astype(np.float32)
+        tables.append(bundle.domain.nearest_rows(X, k)[0].assign(target=name))
+    table = pd.concat(tables, ignore_index=True)
+    return table[["target", *[c for c in table.columns if c != "target"]]]

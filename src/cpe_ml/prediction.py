@@ -105,7 +105,7 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
     """
     X = bundle.featurizer.transform(clean).astype(np.float32)
     distance = bundle.domain.distance(X)
-    bins = bundle.domain.bins(distance)  # the interval's half-width is the one measured for the row's domain bin
+    bins = bundle.domain.bins(X, distance)  # the interval's half-width is the one measured for the row's error bin
     band = bundle.model.predict_interval(X, bins) if len(X) else np.empty((0, 3))  # empty: all rows skipped / empty partition
     if bundle.target.fade_scale:  # log10 cumulative fade -> retention %, within 0-100 %
         band = bundle.target.interval_from_model_scale(band)
@@ -123,16 +123,20 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
         out["pred_pseudo_activation_k"] = law["pseudo_activation_k"]
         out["pred_t0_k"] = law["t0_k"]
     out[f"ad_bin_{name}"] = np.asarray(bundle.domain.bin_names_, dtype=object)[bins]
+    # what the confidence rests on: the MAE measured on held-out groups in the row's bin (target units)
+    out[f"expected_mae_{name}"] = bundle.domain.bin_mae_[bins] if len(X) else np.empty(0)
     if assess:
-        flags, confidence, _ = bundle.domain.assess(X, clean, distance) if len(X) else ([], np.empty(0, dtype=object), None)
+        flags, confidence, _ = bundle.domain.assess(X, clean, distance, bins) if len(X) else ([], np.empty(0, dtype=object), None)
         if name == "retention":
             assumed = clean["_retention_cycles_assumed"].to_numpy(dtype=bool)
             note = f"retention_cycles not given: predicted after {DEFAULT_RETENTION_CYCLES:g} cycles"
             flags = ["; ".join(filter(None, [f, note])) if a else f for f, a in zip(flags, assumed)]
         confidence = np.where(_defaults_filled(clean, name) & (confidence == "high"), "medium", confidence)
         skill = float(bundle.cv_metrics.get("skill", np.nan))
-        if not skill > 0:  # no skill over the best baseline in grouped CV: never presented as confident
-            note = f"{name} model has no skill over the best baseline in grouped CV"
+        lower = float(bundle.cv_metrics.get("skill_lower_90", skill))
+        if not skill_shown(bundle):  # no skill shown over the best baseline in grouped CV: never presented as confident
+            shown = f"skill {skill:+.0%}, 90 % lower bound {lower:+.0%}" if np.isfinite(lower) else f"skill {skill:+.0%}"
+            note = f"{name} model has no demonstrated skill over the best baseline in grouped CV ({shown})"
             flags = ["; ".join(filter(None, [f, note])) for f in flags]
             confidence = np.full(len(flags), "low", dtype=object)
         out[f"skill_{name}"] = skill
@@ -143,19 +147,24 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
     return out
 
 
+def skill_shown(bundle: ModelBundle) -> bool:
+    """Whether grouped CV showed skill over the best baseline beyond chance (90 % lower bound above 0)."""
+    return float(bundle.cv_metrics.get("skill_lower_90", bundle.cv_metrics.get("skill", np.nan))) > 0
+
+
 def _prefixed(flags: pd.Series, name: str) -> list[str]:
     """Each ``; ``-separated flag prefixed with ``[name]`` (formatted once per distinct flag text)."""
     text = {f: "; ".join(f"[{name}] {x}" for x in f.split("; ") if x) for f in pd.unique(flags)}
     return [text[f] for f in flags]
 
 
-def _combine_flags(notes: list[str], parts: dict[str, pd.DataFrame]) -> tuple[list[str], np.ndarray]:
+def _combine_flags(notes: list[str], parts: dict[str, pd.DataFrame], skilled_targets: set[str]) -> tuple[list[str], np.ndarray]:
     """One ``ad_flags`` text (target-prefixed) and the lowest confidence over the targets with skill, per row."""
     prefixed = [_prefixed(part[f"ad_flags_{name}"], name) for name, part in parts.items()]
     flags = ["; ".join(filter(None, row)) for row in zip(notes, *prefixed)]
     rank = {level: i for i, level in enumerate(CONFIDENCE_ORDER)}
     # Targets without skill are 'low' by rule and flagged; the combined label reads the targets that have skill.
-    skilled = {name: part for name, part in parts.items() if (part.get(f"skill_{name}", pd.Series([1.0])) > 0).all()}
+    skilled = {name: part for name, part in parts.items() if name in skilled_targets}
     worst = np.zeros(len(notes), dtype=int) if skilled else np.full(len(notes), rank["low"])
     for name, part in skilled.items():
         worst = np.maximum(worst, part[f"confidence_{name}"].map(rank).to_numpy(dtype=int))
@@ -231,7 +240,7 @@ def predict_formulations(
     parts = {name: predict_target(bundle, distinct, explain, assess=assess) for name, bundle in bundles.items()}
     combined = pd.concat(list(parts.values()), axis=1)
     if assess:
-        flags, confidence = _combine_flags(list(distinct["_note"]), parts)
+        flags, confidence = _combine_flags(list(distinct["_note"]), parts, {n for n, b in bundles.items() if skill_shown(b)})
         combined = pd.concat([combined, pd.DataFrame({"ad_flags": flags, "confidence": confidence})], axis=1)
     # object dtype: broadcasting then copies a pointer per row, not the (long) flag texts themselves
     combined = combined.astype({c: object for c in combined.columns if not pd.api.types.is_numeric_dtype(combined[c])})

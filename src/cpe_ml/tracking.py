@@ -140,14 +140,15 @@ def cv_metrics(cv: CVResult, unit: str) -> dict[str, float]:
     """A target's CV figures as MLflow metrics, each name ending in its unit (fractions logged as ``_pct``).
 
     ``cv_``: the model on held-out groups; ``baseline_<name>_``: each baseline on the same folds;
-    ``ad_<bin>_``: per applicability-domain bin; ``cv_curated_`` / ``cv_curated_filler_``: the curated
+    ``ad_<bin>_``: per error bin (easy/typical/hard); ``confidence_<label>_``: held-out rows per confidence
+    label; ``cv_curated_`` / ``cv_curated_filler_``: the curated
     composite rows (with a filler); ``noise_floor_``: the scatter of one formulation across sources.
     """
     u = metric_unit(unit)
     model = cv.metrics["model"]
     out = {f"cv_mae_{u}": model["mae"], f"cv_rmse_{u}": model["rmse"], "cv_r2": model["r2"], "cv_spearman": model["spearman"],
            "cv_interval_coverage_pct": 100 * model["interval_coverage"], f"cv_interval_width_{u}": model["interval_width"],
-           "cv_skill_pct": 100 * cv.skill}
+           "cv_skill_pct": 100 * cv.skill, "cv_skill_lower_90_pct": 100 * model.get("skill_lower_90", np.nan)}
     out |= {f"baseline_{name}_mae_{u}": values["mae"] for name, values in cv.metrics.items() if name != "model"}
     for scope, values in cv.extra.items():
         if scope.startswith("ad_bin_"):
@@ -155,6 +156,10 @@ def cv_metrics(cv: CVResult, unit: str) -> dict[str, float]:
             out |= {f"ad_{name}_mae_{u}": values["mae"], f"ad_{name}_interval_coverage_pct": 100 * values["interval_coverage"]}
         elif scope == "noise_floor":
             out |= {f"noise_floor_sd_{u}": values["sd"], "noise_floor_groups": values["n_groups"]}
+        elif scope == "confidence_ratio":
+            out["confidence_high_over_low_mae"] = values["high_over_low_mae"]
+        elif scope.startswith("confidence_"):  # held-out rows per confidence label
+            out |= {f"{scope}_mae_{u}": values["mae"], f"{scope}_rows": values["n"]}
         else:  # row subsets (curated, curated_filler)
             out |= {f"cv_{scope}_mae_{u}": values["mae"], f"cv_{scope}_rows": values["n"]}
     return {key: _4g(value) for key, value in out.items() if np.isfinite(value)}
@@ -216,11 +221,18 @@ def model_card(target: Target, rows: pd.DataFrame, cv: CVResult, protocol: str, 
     best = cv.metrics[cv.best_baseline]["mae"]
     lines += ["", f"**Skill** {_pct(cv.skill, '+')} = 1 - MAE / MAE(best baseline: {_baseline_label(cv.best_baseline)}, {_g(best)} {unit})"
               + ("." if cv.beats_best_baseline else ": **no skill**, the model does not beat that baseline on held-out "
-                 f"{groups}; do not use it to rank formulations."), ""]
+                 f"{groups}; do not use it to rank formulations.")
+              + (f" 90 % lower bound {_pct(model['skill_lower_90'], '+')} (held-out groups resampled)"
+                 + ("." if cv.skill_demonstrated else ": the skill could be chance, so every prediction is labelled low confidence.")
+                 if "skill_lower_90" in model and cv.beats_best_baseline else ""), ""]
     bins = {k.removeprefix("ad_bin_"): v for k, v in cv.extra.items() if k.startswith("ad_bin_")}
     lines += [f"**80 % interval** covers {_pct(model['interval_coverage'])} of held-out rows (mean width "
-              f"{_g(model['interval_width'])} {unit}); by applicability domain: " + ", ".join(
+              f"{_g(model['interval_width'])} {unit}); by error bin: " + ", ".join(
                   f"{name} {_pct(v['interval_coverage'])} (MAE {_g(v['mae'])}, {int(v['n']):,} rows)" for name, v in bins.items()) + "."]
+    labels = {k.removeprefix("confidence_"): v for k, v in cv.extra.items() if k in ("confidence_high", "confidence_medium", "confidence_low")}
+    if labels:
+        lines += ["", "**Confidence labels on held-out rows** (the rules prediction applies): " + ", ".join(
+            f"{name} MAE {_g(v['mae'])} ({int(v['n']):,} rows)" for name, v in labels.items()) + "."]
     subsets = {k: v for k, v in cv.extra.items() if k in ("curated", "curated_filler")}
     if subsets:
         lines += ["", "**Curated composite rows** (scored apart from the public filler-free rows): " + ", ".join(

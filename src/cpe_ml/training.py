@@ -22,7 +22,7 @@ from cpe_ml.catalog import load_catalog
 from cpe_ml.chemistry.effective_medium import filler_absent
 from cpe_ml.datasets import DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH
 from cpe_ml.evaluation import plots
-from cpe_ml.evaluation.cv import CVResult, cross_validate, cv_groups
+from cpe_ml.evaluation.cv import CVResult, confidence_metrics, cross_validate, cv_groups
 from cpe_ml.featurizers.formulation import FormulationFeaturizer
 from cpe_ml.models.bundle import ModelBundle, commit_generation, new_generation, save_bundle
 from cpe_ml.models.domain import ApplicabilityDomain, bin_names
@@ -42,7 +42,7 @@ EXPERIMENT_DESCRIPTION = (
     "Trainings of cpe-ml (`python train.py`): one parent run per training, named by its data and CV "
     "protocol, with a child run per target (conductivity, voltage window, retention) whose description is the model card. "
     "Metrics are out-of-fold, on groups the model never saw, and each name ends in its unit (`log10_s_cm`, `v`, `pct`): "
-    "`cv_*` the model, `baseline_*` the baselines on the same folds, `ad_<bin>_*` per applicability-domain bin, "
+    "`cv_*` the model, `baseline_*` the baselines on the same folds, `ad_<bin>_*` per error bin (easy/typical/hard), "
     "`fold_*` per fold (step = fold). Registered models: `cpe-conductivity`, `cpe-voltage-window`, `cpe-retention`; "
     "`@champion` is the version `predict.py` uses.")
 
@@ -316,9 +316,11 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
         # The same formulation reported by different sources (Mw as the stand-in) scatters this much.
         spread, n_groups = source_noise_floor(rows.loc[rows["dataset"].eq("bradford2023")])
         cv.extra["noise_floor"] = {"sd": spread, "n_groups": float(n_groups)}
-    domain = ApplicabilityDomain(random_state=config.seed).fit(X, rows, names)
+    domain = ApplicabilityDomain(random_state=config.seed).fit(X, rows, names, measured=rows[target.column])
     bin_mae = [cv.extra.get(f"ad_bin_{b}", {}).get("mae", np.nan) for b in bin_names(len(cv.bin_edges) + 1)]
-    domain.calibrate(cv.bin_edges, np.asarray(bin_mae), cv.metrics[cv.best_baseline]["mae"], cv.skill)
+    domain.calibrate(cv.bin_edges, np.asarray(bin_mae), cv.metrics[cv.best_baseline]["mae"], cv.metrics["model"]["skill_lower_90"],
+                     cv.difficulty, cv.far_distance)
+    cv.extra.update(confidence_metrics(cv.predictions, rows, dict(zip(domain.bin_names_, domain.bin_confidence_)), cv.far_distance))
     bundle = ModelBundle(target.name, model, featurizer, domain, digest, config.cv, cv.metrics["model"], len(rows))
     n_groups = len(np.unique(groups)) if groups is not None else len(rows)
     if bundle_dir is None:

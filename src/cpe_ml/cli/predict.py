@@ -120,6 +120,13 @@ def predict_command(
         except LookupError as err:
             fail(f"--explain: {err}")
         console.print(f"explanation waterfall: {path}")
+        from cpe_ml.explain import nearest_training_rows
+
+        neighbours = nearest_training_rows(frame, bundles, explain)
+        side = path.with_name(path.stem + "_nearest_training_rows.csv")
+        write_table(neighbours, side)
+        console.print(f"nearest training rows behind {explain} (per target; all columns in {side}):")
+        console.print(neighbours.drop(columns=[c for c in ("record_id", "dataset") if c in neighbours]).to_string(index=False, max_colwidth=40))
 
 
 def _formulation(row) -> str:

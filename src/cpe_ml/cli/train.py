@@ -95,14 +95,23 @@ def _print_summary(summary) -> None:
             console.print(f"{r.target}: {r.n_assumed_temperature} rows gave the temperature only in words (room temperature/ambient); "
                           "used at 25 C with the assumed_temperature flag.")
         bins = {k.removeprefix("ad_bin_"): v for k, v in r.cv.extra.items() if k.startswith("ad_bin_")}
-        console.print(f"{r.target}: 80 % interval coverage per applicability-domain bin on held-out groups: " + ", ".join(
+        console.print(f"{r.target}: 80 % interval coverage per error bin on held-out groups: " + ", ".join(
             f"{name} {v['interval_coverage']:.0%} (MAE {v['mae']:.3f}, width {v['interval_width']:.2f}, {int(v['n'])} rows)"
             for name, v in bins.items()))
+        labels = {k.removeprefix("confidence_"): v for k, v in r.cv.extra.items() if k in ("confidence_high", "confidence_medium", "confidence_low")}
+        console.print(f"{r.target}: MAE per confidence label on held-out groups: " + ", ".join(
+            f"{name} {v['mae']:.3f} ({int(v['n'])} rows)" for name, v in labels.items())
+            + (f"; high/low {r.cv.extra['confidence_ratio']['high_over_low_mae']:.2f}" if "confidence_ratio" in r.cv.extra else ""))
+        lower = r.cv.metrics["model"].get("skill_lower_90", float("nan"))
         console.print(f"{r.target}: skill {r.cv.skill:+.1%} = 1 - MAE / MAE(best baseline: {r.cv.best_baseline}, "
-                      f"{r.cv.metrics[r.cv.best_baseline]['mae']:.3f}) on the same folds")
+                      f"{r.cv.metrics[r.cv.best_baseline]['mae']:.3f}) on the same folds; 90 % lower bound {lower:+.1%} "
+                      "(papers resampled)")
         if not r.beats_best_baseline:
             console.print(f"[bold red]WARNING: the {r.target} model does not beat the best baseline ({r.cv.best_baseline}) in grouped CV; "
                           "it has no skill: do not trust it for ranking.[/]")
+        elif not r.cv.skill_demonstrated:
+            console.print(f"[bold yellow]WARNING: the {r.target} model's skill over the best baseline ({r.cv.best_baseline}) could be "
+                          "chance (its 90 % lower bound is not above 0): its predictions are labelled low confidence.[/]")
     for name, reason in summary.skipped_targets.items():
         console.print(f"[yellow]skipped {name}[/]: {reason}")
     from cpe_ml.tracking import RUNS_PAGE

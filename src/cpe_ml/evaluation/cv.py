@@ -12,7 +12,9 @@ from sklearn.model_selection import GroupKFold, KFold
 
 from cpe_ml.evaluation.baselines import BASELINES, baseline_predictions
 from cpe_ml.evaluation.metrics import interval_metrics, regression_metrics
-from cpe_ml.models.domain import NearestDistance, assign_bins, bin_edges, bin_names
+from cpe_ml.models.domain import (FAR_QUANTILE, MIN_DIFFICULTY_ROWS, SEVERE_UNSEEN, DifficultyModel, NearestDistance,
+                                  assign_bins, bin_edges, bin_names, cross_fitted_difficulty, seen_chemistry,
+                                  unseen_chemistry)
 from cpe_ml.models.interval import IntervalRegressor
 
 CV_PROTOCOLS = ("paper", "polymer", "random")
@@ -59,12 +61,16 @@ class CVResult:
     metrics: dict[str, dict[str, float]]
     fold_metrics: pd.DataFrame
     margin: float = float("nan")  # model-scale half-width of the band for the model fitted on all rows
-    #: Applicability-domain bins calibrated on held-out groups: inner distance edges (nearest bin first),
+    #: Error bins calibrated on held-out groups: inner edges of the expected error (easiest bin first),
     #: the model-scale half-width per bin for the model fitted on all rows, and the observed coverage
     #: per bin at several nominal levels (columns bin, nominal, observed, n).
     bin_edges: np.ndarray = field(default_factory=lambda: np.empty(0))
     margins: np.ndarray = field(default_factory=lambda: np.full(1, np.nan))
     reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: The expected-error model fitted on every held-out residual (serves the final model's bins), and
+    #: the held-out distance beyond which a row is flagged 'far from training data'.
+    difficulty: DifficultyModel | None = None
+    far_distance: float = float("inf")
     #: Scores beside the folds' totals (not baselines): the model on subsets of rows, the data's noise floor.
     extra: dict[str, dict[str, float]] = field(default_factory=dict)
 
@@ -86,10 +92,32 @@ class CVResult:
     def beats_best_baseline(self) -> bool:
         return self.skill > 0
 
+    @property
+    def skill_demonstrated(self) -> bool:
+        """Skill whose 90 % group-bootstrap lower bound is above 0 (:func:`skill_lower_bound`)."""
+        return self.metrics["model"].get("skill_lower_90", self.skill) > 0
+
 
 def skill_score(model_mae: float, baseline_mae: float) -> float:
     """1 - MAE / MAE(baseline); NaN when the baseline is perfect."""
     return float(1.0 - model_mae / baseline_mae) if baseline_mae > 0 else float("nan")
+
+
+def skill_lower_bound(error: np.ndarray, baseline_error: np.ndarray, groups: np.ndarray | None,
+                      level: float = 0.9, n_boot: int = 1000, seed: int = 0) -> float:
+    """One-sided ``level`` lower bound of the skill, resampling whole held-out groups (papers) with
+    replacement (the cluster bootstrap; Field & Welsh, JRSS B 69, 2007): a skill of a few percent on a
+    hundred rows from sixty papers is often chance, and a label must not rest on it."""
+    error, baseline_error = np.asarray(error, dtype=float), np.asarray(baseline_error, dtype=float)
+    codes = np.unique(groups, return_inverse=True)[1] if groups is not None else np.arange(len(error))
+    n = int(codes.max()) + 1 if len(codes) else 0
+    if n < 2:
+        return float("nan")
+    model_sum, base_sum = np.bincount(codes, error, n), np.bincount(codes, baseline_error, n)
+    weights = np.random.default_rng(seed).multinomial(n, np.full(n, 1 / n), size=n_boot)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        skill = 1 - (weights @ model_sum) / (weights @ base_sum)
+    return float(np.nanquantile(skill, 1 - level))
 
 
 def conformal_quantile(residuals: np.ndarray, coverage: float) -> float:
@@ -154,16 +182,17 @@ def cross_validate(
     and, as a second set (``<name>_model_scale``), on the model scale and converted; skill compares
     with the best of all of them.
 
-    Intervals are cross-conformal (Vovk 2015; Barber et al., Ann. Stat. 2021) and Mondrian on
-    applicability-domain bins (Vovk et al., Algorithmic Learning in a Random World, 2005, ch. 4; Boström
-    et al., crepes, 2022): each held-out row's distance to its fold's training rows
-    (:class:`~cpe_ml.models.domain.NearestDistance`) puts it in an equal-count bin of those held-out
-    distances (near / typical / far), and the band of a fold-k row is the centre +/- the ``coverage``
-    quantile of the absolute out-of-fold residuals of the *other* folds' rows in the same bin. So a
-    formulation far from everything seen gets the wider band its kind of row earned on unseen groups,
-    no model is fitted twice, and coverage is measured per bin on held-out groups (``extra['ad_bin_<name>']``,
-    ``reliability``). ``bin_edges`` and ``margins`` (per-bin quantiles over all folds) serve the model
-    fitted on every row; ``margin`` is the pooled quantile.
+    Intervals are cross-conformal (Vovk 2015; Barber et al., Ann. Stat. 2021) and Mondrian on error
+    bins (Vovk et al., Algorithmic Learning in a Random World, 2005, ch. 4; Boström et al., crepes, 2022):
+    a :class:`~cpe_ml.models.domain.DifficultyModel` fitted on the other folds' held-out residuals
+    (features + distance to the fold's training rows) gives each held-out row an expected error, which
+    puts it in an equal-count bin of those expectations (easy / typical / hard); the band of a fold-k row
+    is the centre +/- the ``coverage`` quantile of the absolute out-of-fold residuals of the *other*
+    folds' rows in the same bin. So a formulation of a kind that erred on unseen groups gets the wider
+    band it earned, no model is fitted twice, and coverage is measured per bin on held-out groups
+    (``extra['ad_bin_<name>']``, ``reliability``). ``bin_edges``, ``margins`` (per-bin quantiles over all
+    folds) and ``difficulty`` (fitted on all held-out residuals) serve the model fitted on every row;
+    ``margin`` is the pooled quantile.
     """
     splits = make_splits(len(y), groups, folds, seed)
     centres, distance = np.full(len(y), np.nan), np.full(len(y), np.nan)
@@ -176,8 +205,9 @@ def cross_validate(
         if on_fold:
             on_fold(fold + 1, len(splits))
     residuals = np.abs(y - centres)
-    edges = bin_edges(distance)
-    bins, names_of_bins = assign_bins(distance, edges), bin_names(len(edges) + 1)
+    difficulty = cross_fitted_difficulty(X, distance, residuals, splits, seed)
+    edges = bin_edges(difficulty)
+    bins, names_of_bins = assign_bins(difficulty, edges), bin_names(len(edges) + 1)
     row_margins = cross_conformal_margins(residuals, bins, len(names_of_bins), splits, coverage)
     names = [*BASELINES, *(f"{b}_model_scale" for b in BASELINES)] if to_target else list(BASELINES)
     rows, per_fold = [], []
@@ -195,7 +225,8 @@ def cross_validate(
             truth = y[test]
         part = pd.DataFrame({"record_id": record_ids[test], "fold": fold, "group": None if groups is None else groups[test],
                              "y": truth, "pred": band[:, 1], "low": band[:, 0], "high": band[:, 2],
-                             "distance": distance[test], "ad_bin": np.asarray(names_of_bins, dtype=object)[bins[test]],
+                             "distance": distance[test], "difficulty": difficulty[test],
+                             "ad_bin": np.asarray(names_of_bins, dtype=object)[bins[test]],
                              **{f"pred_{name}": values for name, values in base.items()}})
         rows.append(part)
         per_fold.append({"fold": fold, "n_test": len(test), **regression_metrics(part["y"], part["pred"]),
@@ -208,8 +239,13 @@ def cross_validate(
         metrics[name] = regression_metrics(predictions["y"], predictions[f"pred_{name}"])
     result = CVResult(predictions, metrics, pd.DataFrame(per_fold), conformal_quantile(residuals, coverage), edges,
                       mondrian_quantiles(residuals, bins, len(names_of_bins), coverage),
-                      reliability_table(residuals, bins, names_of_bins, splits))
+                      reliability_table(residuals, bins, names_of_bins, splits),
+                      difficulty=DifficultyModel(seed, len(y) >= MIN_DIFFICULTY_ROWS).fit(X, distance, residuals),
+                      far_distance=float(np.quantile(distance, FAR_QUANTILE)))
     metrics["model"]["skill"] = result.skill
+    best = predictions[f"pred_{result.best_baseline}"]
+    metrics["model"]["skill_lower_90"] = skill_lower_bound(np.abs(predictions["pred"] - predictions["y"]), np.abs(best - predictions["y"]),
+                                                           None if groups is None else predictions["group"].to_numpy(), seed=seed)
     result.extra.update(bin_metrics(predictions, names_of_bins))
     return result
 
@@ -222,5 +258,31 @@ def bin_metrics(predictions: pd.DataFrame, names: tuple[str, ...]) -> dict[str, 
         if len(part):
             out[f"ad_bin_{name}"] = {"n": float(len(part)), "mae": float(np.mean(np.abs(part["pred"] - part["y"]))),
                                      **interval_metrics(part["y"], part["low"], part["high"]),
-                                     "max_distance": float(part["distance"].max())}
+                                     "median_distance": float(part["distance"].median())}
+    return out
+
+
+def confidence_metrics(predictions: pd.DataFrame, rows: pd.DataFrame, bin_confidence: dict[str, str],
+                       far_distance: float) -> dict[str, dict[str, float]]:
+    """MAE of held-out rows per confidence label, labelled by the rules prediction applies to a candidate.
+
+    A row takes its error bin's label (``bin_confidence``: bin name -> label), is ``low`` when its polymer,
+    salt or plasticizer is absent from its fold's training rows and at most ``medium`` when a default was
+    filled in (``_note``) or it lies beyond ``far_distance`` from its fold's training rows. ``confidence_<label>`` holds n and MAE; ``confidence_ratio`` the MAE of ``high``
+    over that of ``low`` rows: a label worth reading keeps it well below 1.
+    """
+    part = predictions.join(rows.set_index("record_id"), on="record_id", rsuffix="_row")
+    label = part["ad_bin"].map(bin_confidence).to_numpy(dtype=object)
+    for fold in part["fold"].unique():
+        test = part["fold"].eq(fold).to_numpy()
+        unseen = unseen_chemistry(part.loc[test], seen_chemistry(part.loc[~test]))
+        severe = np.any([unseen[kind] for kind in SEVERE_UNSEEN], axis=0)
+        label[np.flatnonzero(test)[severe]] = "low"
+    filled = part.get("_note", pd.Series("", index=part.index)).fillna("").astype(str).ne("").to_numpy()
+    label[(filled | (part["distance"].to_numpy() > far_distance)) & (label == "high")] = "medium"
+    error = np.abs(part["y"] - part["pred"]).to_numpy()
+    out = {f"confidence_{name}": {"n": float(np.sum(label == name)), "mae": float(np.mean(error[label == name]))}
+           for name in ("high", "medium", "low") if np.any(label == name)}
+    if "confidence_high" in out and "confidence_low" in out:
+        out["confidence_ratio"] = {"high_over_low_mae": out["confidence_high"]["mae"] / out["confidence_low"]["mae"]}
     return out

@@ -176,24 +176,24 @@ def dependence_plot(
 
 
 def reliability_plot(reliability: pd.DataFrame, path: Path) -> Path:
-    """Observed vs nominal interval coverage per applicability-domain bin, on held-out groups."""
+    """Observed vs nominal interval coverage per error bin (easy/typical/hard), on held-out groups."""
     fig, ax = plt.subplots(figsize=(5, 4.6))
     for name, part in reliability.groupby("bin", sort=False):
         ax.plot(part["nominal"], part["observed"], "o-", label=f"{name} ({int(part['n'].iloc[0])} rows)")
     ax.plot([0.4, 1], [0.4, 1], "k--", lw=1, label="ideal")
     ax.set(xlabel="nominal coverage", ylabel="observed coverage (grouped CV)", xlim=(0.4, 1), ylim=(0.4, 1.02),
-           title="Interval reliability per domain bin")
+           title="Interval reliability per error bin (held-out groups)")
     ax.legend(fontsize=8)
     return _save(fig, path)
 
 
 def interval_width_histogram(predictions: pd.DataFrame, label: str, path: Path) -> Path:
-    """Distribution of the 80 % interval widths of held-out rows, stacked by domain bin."""
+    """Distribution of the 80 % interval widths of held-out rows, stacked by error bin."""
     fig, ax = plt.subplots(figsize=(6, 4.2))
     width = predictions["high"] - predictions["low"]
-    names = list(predictions.groupby("ad_bin")["distance"].median().sort_values().index)  # nearest bin first
+    names = list(predictions.groupby("ad_bin")["difficulty"].median().sort_values().index)  # easiest bin first
     ax.hist([width[predictions["ad_bin"] == name] for name in names], bins=30, stacked=True, label=names)
-    ax.set(xlabel=f"80 % interval width ({label})", ylabel="held-out rows", title="Interval width per domain bin")
+    ax.set(xlabel=f"80 % interval width ({label})", ylabel="held-out rows", title="Interval width per error bin")
     ax.legend(fontsize=8)
     return _save(fig, path)
 
@@ -204,7 +204,7 @@ def arrhenius_plot(curve: pd.DataFrame, path: Path, title: str, marked_c: Sequen
     ``curve`` holds the prediction columns of the candidate at several temperatures (``temperature_c``,
     ``pred_conductivity_s_cm`` and its ``_lo``/``_hi``); ``marked_c`` are the temperatures asked for, drawn
     as points with their intervals. The top axis reads the same positions in C. The band can step where
-    the candidate moves from one applicability-domain bin to the next (each bin has its measured width).
+    the candidate moves from one error bin to the next (each bin has its measured width).
     """
     import textwrap
 

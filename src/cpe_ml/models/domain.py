@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+import xgboost as xgb
 from sklearn.neighbors import NearestNeighbors
 
 #: Chemistry columns whose unseen values mean the model never saw that component.
@@ -20,14 +21,22 @@ CHEMISTRY_COLUMNS = {
 MAX_REFERENCE_ROWS = 20_000
 
 
-#: Domain bins, nearest first: equal-count bins of the distances of held-out rows (grouped CV) to their
-#: fold's training rows. Quantiles, not absolute thresholds, so they hold from 50 to 20,000 rows.
-BIN_NAMES = ("near", "typical", "far")
+#: Domain bins, smallest expected error first: equal-count bins of the error that a difficulty model,
+#: cross-fitted on the held-out residuals of grouped CV, expects for each held-out row (:class:`DifficultyModel`).
+#: Quantiles, not absolute thresholds, so they hold from 50 to 20,000 rows.
+BIN_NAMES = ("easy", "typical", "hard")
 #: Fewest held-out rows per bin: an 80 % conformal quantile of fewer than ~15 residuals is mostly noise.
 MIN_BIN_ROWS = 15
-#: A bin is 'high' when its held-out MAE is at most this share of the best baseline's MAE, 'medium' up to
-#: the baseline's MAE, 'low' above it (the model there does no better than a per-polymer mean or ridge).
-HIGH_MAE_RATIO = 0.6
+#: A bin is 'high' when its held-out MAE is at most this share of the best baseline's MAE (the model there
+#: halves the error of a per-polymer mean or ridge), 'low' from LOW_MAE_RATIO up (it does not do much
+#: better than the baseline), 'medium' between.
+HIGH_MAE_RATIO = 0.5
+LOW_MAE_RATIO = 0.8
+#: Fewest held-out residuals to learn the expected error from (about 15 leaves of 20 rows); below it the
+#: difficulty score is the distance to the nearest training row, the classic applicability-domain measure.
+MIN_DIFFICULTY_ROWS = 300
+#: Share of held-out rows nearer to their fold's training rows than the 'far from training data' flag.
+FAR_QUANTILE = 2 / 3
 
 
 class NearestDistance:
@@ -55,9 +64,11 @@ class NearestDistance:
         self.scale_ = np.where(np.isfinite(spread) & (spread > 0), spread, 1.0)
         self.center_ = np.where(np.isfinite(center), center, 0.0)
         reference = self._scaled(X)
+        #: positions (in the fitted rows) of the reference rows the neighbour search holds
+        self.reference_index_ = np.arange(len(reference))
         if len(reference) > MAX_REFERENCE_ROWS:
-            pick = np.random.default_rng(self.random_state).choice(len(reference), MAX_REFERENCE_ROWS, replace=False)
-            reference = reference[pick]
+            self.reference_index_ = np.sort(np.random.default_rng(self.random_state).choice(len(reference), MAX_REFERENCE_ROWS, replace=False))
+            reference = reference[self.reference_index_]
         self.neighbors_ = NearestNeighbors(n_neighbors=1).fit(reference)
         return self
 
@@ -70,106 +81,205 @@ class NearestDistance:
             return np.empty(0)
         return self.neighbors_.kneighbors(self._scaled(X), n_neighbors=1)[0][:, 0]
 
+    def nearest(self, X: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Distances and positions (in the fitted rows) of the ``k`` nearest reference rows, per row of ``X``."""
+        k = min(k, len(self.reference_index_))
+        distance, position = self.neighbors_.kneighbors(self._scaled(X), n_neighbors=k)
+        return distance, self.reference_index_[position]
 
-def bin_edges(held_out_distance: np.ndarray, n_bins: int = len(BIN_NAMES)) -> np.ndarray:
-    """Inner edges of equal-count bins of held-out distances: as many bins (<= n_bins) as keep MIN_BIN_ROWS each."""
-    distance = np.asarray(held_out_distance, dtype=float)
-    k = max(1, min(n_bins, len(distance) // MIN_BIN_ROWS))
-    return np.unique(np.quantile(distance, np.arange(1, k) / k)) if k > 1 else np.empty(0)
+
+class DifficultyModel:
+    """Expected absolute error of a prediction, learned from the held-out residuals of grouped CV.
+
+    The normalized / Mondrian conformal idea (Papadopoulos et al., JAIR 40, 2011; Johansson et al.,
+    Mach. Learn. 97, 2014; Bostrom et al., crepes, PMLR 179, 2022): a second model estimates how hard each
+    row is, and the band is calibrated separately for easy and hard rows. Its inputs are the model's
+    features plus the distance to the nearest training row, so it learns where errors concentrate (for
+    conductivity: below ~25 C, where PEO-like hosts crystallize, and polymers that few papers measured)
+    instead of assuming that distance alone says it. Small shallow trees with at least 20 rows per leaf:
+    it predicts the mean error of a kind of row, not any one residual. Below MIN_DIFFICULTY_ROWS residuals
+    such a model learns noise, and the score is the distance itself (larger = harder).
+    """
+
+    def __init__(self, random_state: int = 0, learn: bool = True):
+        self.random_state = random_state
+        self.learn = learn
+
+    def fit(self, X: np.ndarray, distance: np.ndarray, abs_residuals: np.ndarray) -> DifficultyModel:
+        if not self.learn:
+            self.model_ = None
+            return self
+        self.model_ = xgb.XGBRegressor(n_estimators=150, learning_rate=0.05, max_depth=3, min_child_weight=20,
+                                       subsample=0.8, colsample_bytree=0.8, tree_method="hist", max_bin=64,
+                                       n_jobs=2, random_state=self.random_state)
+        self.model_.fit(self._inputs(X, distance), np.asarray(abs_residuals, dtype=float))
+        return self
+
+    @staticmethod
+    def _inputs(X: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        return np.column_stack([np.asarray(X, dtype=np.float32), np.asarray(distance, dtype=np.float32)])
+
+    def predict(self, X: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        """Expected absolute error per row (model scale), or the distance when fitted on too few rows."""
+        if not len(X) or self.model_ is None:
+            return np.asarray(distance, dtype=float)
+        return self.model_.predict(self._inputs(X, distance)).astype(float)
+
+
+def cross_fitted_difficulty(X: np.ndarray, distance: np.ndarray, abs_residuals: np.ndarray,
+                            splits: list[tuple[np.ndarray, np.ndarray]], random_state: int = 0) -> np.ndarray:
+    """Expected error of each held-out row from a :class:`DifficultyModel` fitted on the *other* folds'
+    residuals, so a row's bin never depends on its own error (the Mondrian bins stay valid)."""
+    learn = len(abs_residuals) >= MIN_DIFFICULTY_ROWS
+    difficulty = np.full(len(abs_residuals), np.nan)
+    for _, test in splits:
+        rest = np.ones(len(abs_residuals), dtype=bool)
+        rest[test] = False
+        model = DifficultyModel(random_state, learn).fit(X[rest], distance[rest], abs_residuals[rest])
+        difficulty[test] = model.predict(X[test], distance[test])
+    return difficulty
+
+
+def bin_edges(held_out_score: np.ndarray, n_bins: int = len(BIN_NAMES)) -> np.ndarray:
+    """Inner edges of equal-count bins of held-out scores: as many bins (<= n_bins) as keep MIN_BIN_ROWS each."""
+    score = np.asarray(held_out_score, dtype=float)
+    k = max(1, min(n_bins, len(score) // MIN_BIN_ROWS))
+    return np.unique(np.quantile(score, np.arange(1, k) / k)) if k > 1 else np.empty(0)
 
 
 def bin_names(n_bins: int) -> tuple[str, ...]:
-    """Names of ``n_bins`` bins, nearest first: near/typical/far, near/far, or typical for a single bin."""
-    return {1: ("typical",), 2: ("near", "far")}.get(n_bins, BIN_NAMES[:n_bins])
+    """Names of ``n_bins`` bins, easiest first: easy/typical/hard, easy/hard, or typical for a single bin."""
+    return {1: ("typical",), 2: ("easy", "hard")}.get(n_bins, BIN_NAMES[:n_bins])
 
 
-def assign_bins(distance: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Bin index per row: the number of edges strictly below its distance (a distance on an edge is nearer)."""
-    return np.searchsorted(edges, np.asarray(distance, dtype=float), side="left")
+def assign_bins(score: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Bin index per row: the number of edges strictly below its score (a score on an edge goes to the easier bin)."""
+    return np.searchsorted(edges, np.asarray(score, dtype=float), side="left")
 
 
 def measured_confidence(bin_mae: np.ndarray, reference_mae: float, skill: float) -> np.ndarray:
     """Label per bin from the error measured on held-out groups in that bin.
 
     ``high`` when the bin's MAE is at most HIGH_MAE_RATIO x the best baseline's MAE (``reference_mae``),
-    ``medium`` up to the baseline's MAE, ``low`` above it; every bin is ``low`` for a target without
-    skill over its best baseline (``skill <= 0``), whatever its bins say.
+    ``low`` from LOW_MAE_RATIO x up, ``medium`` between; every bin is ``low`` for a target without skill
+    over its best baseline (``skill <= 0``), whatever its bins say.
     """
     ratio = np.asarray(bin_mae, dtype=float) / reference_mae if reference_mae > 0 else np.full(len(bin_mae), np.inf)
-    labels = np.where(ratio <= HIGH_MAE_RATIO, "high", np.where(ratio <= 1.0, "medium", "low")).astype(object)
+    labels = np.where(ratio <= HIGH_MAE_RATIO, "high", np.where(ratio < LOW_MAE_RATIO, "medium", "low")).astype(object)
     return labels if skill > 0 else np.full(len(labels), "low", dtype=object)
 
 
+def seen_chemistry(frame: pd.DataFrame) -> dict[str, set[str]]:
+    """The polymers, salts, fillers and plasticizers (canonical forms) of a set of rows."""
+    return {kind: set(frame[col].fillna("").astype(str)) for kind, col in CHEMISTRY_COLUMNS.items()}
+
+
+def unseen_chemistry(frame: pd.DataFrame, seen: dict[str, set[str]]) -> dict[str, np.ndarray]:
+    """Per kind of component: which rows name one absent from ``seen`` (blank is not unseen)."""
+    out = {}
+    for kind, column in CHEMISTRY_COLUMNS.items():
+        values = frame[column].fillna("").astype(str).to_numpy()
+        out[kind] = ~np.isin(values, list(seen[kind])) & (values != "")
+    return out
+
+
+#: Columns kept of each training row to show beside a prediction (the rows that back it).
+NEIGHBOUR_COLUMNS = ("record_id", "polymer", "salt", "salt_eo_li_ratio", "salt_wt_pct", "filler", "filler_loading_wt_pct",
+                     "plasticizer", "temperature_c", "source", "dataset")
+
+#: Unseen components that make a prediction 'low' confidence (an unseen filler only caps it at medium).
+SEVERE_UNSEEN = ("polymer", "salt", "plasticizer")
+
+
 class ApplicabilityDomain:
-    """Checks learned from the training rows, and domain bins calibrated on held-out groups.
+    """Checks learned from the training rows, and error bins calibrated on held-out groups.
 
     - unseen chemistry: a polymer (canonical repeat unit), salt, filler or plasticizer absent from training;
     - out of range: a feature outside the [min, max] seen in training (e.g. 120 C when training stopped at 90 C);
-    - domain bin: distance to the nearest training row (:class:`NearestDistance`) binned at quantiles of
-      the distances that held-out rows of grouped CV had to their fold's training rows (:meth:`calibrate`),
-      so 'far' means farther than most papers the CV held out were from the rest, at any data size.
+    - far from training data: a distance to the nearest training row (:class:`NearestDistance`) beyond the
+      FAR_QUANTILE of the distances that held-out rows of grouped CV had to their fold's training rows, so
+      'far' means farther than most papers the CV held out were from the rest, at any data size;
+    - domain bin: the error the :class:`DifficultyModel` expects for the row, binned at quantiles of the
+      cross-fitted expectations of held-out rows (:meth:`calibrate`); the row's band and confidence are
+      the ones measured on held-out groups in that bin.
     ``confidence`` is the bin's measured label (:func:`measured_confidence`), capped at medium by a
-    range or unseen-filler flag and set to low by an unseen polymer, salt or plasticizer.
+    range, far or unseen-filler flag and set to low by an unseen polymer, salt or plasticizer.
     """
 
     def __init__(self, random_state: int = 0):
         self.random_state = random_state
 
-    def fit(self, X: np.ndarray, frame: pd.DataFrame, feature_names: list[str]) -> ApplicabilityDomain:
+    def fit(self, X: np.ndarray, frame: pd.DataFrame, feature_names: list[str], measured: pd.Series | None = None) -> ApplicabilityDomain:
+        """``measured`` (the target's values of ``frame``'s rows) is shown beside the nearest training rows."""
         X = np.asarray(X, dtype=float)
         self.feature_names_ = list(feature_names)
         self.nearest_ = NearestDistance(self.random_state).fit(X)
+        # plain arrays, not a DataFrame: a bundle holds only numpy/scikit-learn/xgboost objects (safe_pickle)
+        rows = frame.iloc[self.nearest_.reference_index_]
+        self.reference_rows_ = {c: rows[c].to_numpy(dtype=object) for c in NEIGHBOUR_COLUMNS if c in rows}
+        if measured is not None:
+            self.reference_rows_[f"measured_{measured.name}"] = np.asarray(measured, dtype=float)[self.nearest_.reference_index_]
         # A feature never observed in training (all missing) was never split on: its value cannot move
         # the prediction, so it takes no part in the range and distance checks.
         self.observed_ = self.nearest_.observed_
         self.low_ = np.nanmin(np.where(np.isnan(X), np.inf, X), axis=0)
         self.high_ = np.nanmax(np.where(np.isnan(X), -np.inf, X), axis=0)
-        self.seen_ = {kind: set(frame[col].fillna("").astype(str)) for kind, col in CHEMISTRY_COLUMNS.items()}
+        self.seen_ = seen_chemistry(frame)
         self.calibrate(np.empty(0), np.array([np.nan]), np.nan, np.nan)
         return self
 
-    def calibrate(self, edges: np.ndarray, bin_mae: np.ndarray, reference_mae: float, skill: float) -> ApplicabilityDomain:
-        """Bin edges and per-bin held-out MAE from grouped CV (:func:`cpe_ml.evaluation.cv.cross_validate`)."""
+    def calibrate(self, edges: np.ndarray, bin_mae: np.ndarray, reference_mae: float, skill: float,
+                  difficulty: DifficultyModel | None = None, far_distance: float = np.inf) -> ApplicabilityDomain:
+        """Error-bin edges, per-bin held-out MAE, the difficulty model and the 'far' distance from grouped CV
+        (:func:`cpe_ml.evaluation.cv.cross_validate`)."""
         self.bin_edges_ = np.asarray(edges, dtype=float)
         self.bin_names_ = bin_names(len(self.bin_edges_) + 1)
         self.bin_mae_ = np.asarray(bin_mae, dtype=float)
         self.reference_mae_ = float(reference_mae)
         self.bin_confidence_ = measured_confidence(self.bin_mae_, self.reference_mae_, skill)
+        self.difficulty_ = difficulty
+        self.far_distance_ = float(far_distance)
         return self
 
     def distance(self, X: np.ndarray) -> np.ndarray:
         """Nearest-neighbour distance of each row to the training rows (scaled features)."""
         return self.nearest_.distance(X)
 
-    def bins(self, distance: np.ndarray) -> np.ndarray:
-        return assign_bins(distance, self.bin_edges_)
+    def nearest_rows(self, X: np.ndarray, k: int = 5) -> list[pd.DataFrame]:
+        """Per row of ``X``: its ``k`` nearest training rows (what they were, what was measured, the distance)."""
+        distance, position = self.nearest_.nearest(np.asarray(X, dtype=float), k)
+        return [pd.DataFrame({c: values[p] for c, values in self.reference_rows_.items()}).assign(distance=d)
+                for d, p in zip(distance, position)]
 
-    def assess(self, X: np.ndarray, frame: pd.DataFrame, distance: np.ndarray | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
+    def bins(self, X: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        """Error bin per row (index into ``bin_names_``, easiest first) from the expected error."""
+        if self.difficulty_ is None or not len(self.bin_edges_):
+            return np.zeros(len(X), dtype=int)
+        return assign_bins(self.difficulty_.predict(X, distance), self.bin_edges_)
+
+    def assess(self, X: np.ndarray, frame: pd.DataFrame, distance: np.ndarray | None = None,
+               bins: np.ndarray | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
         """Per row: '; '-joined flags, confidence (high/medium/low) and nearest-neighbour distance."""
         X = np.asarray(X, dtype=float)
         flags: list[list[str]] = [[] for _ in range(len(X))]
-        severe = np.zeros(len(X), dtype=bool)
-        for kind, column in CHEMISTRY_COLUMNS.items():
-            values = frame[column].fillna("").astype(str).to_numpy()
-            unseen = ~np.isin(values, list(self.seen_[kind])) & (values != "")
-            if kind != "filler":
-                severe |= unseen
+        unseen = unseen_chemistry(frame, self.seen_)
+        severe = np.any([unseen[kind] for kind in SEVERE_UNSEEN], axis=0) if len(X) else np.zeros(0, dtype=bool)
+        for kind, rows in unseen.items():
+            values = frame[CHEMISTRY_COLUMNS[kind]].fillna("").astype(str).to_numpy()
             names = frame[kind].fillna("").astype(str).to_numpy() if kind in frame else values
-            for row in np.flatnonzero(unseen):
+            for row in np.flatnonzero(rows):
                 flags[row].append(f"unseen {kind} {names[row] or values[row]}")
         outside = ((X < self.low_ - 1e-9) | (X > self.high_ + 1e-9)) & self.observed_
         for row in np.flatnonzero(outside.any(axis=1)):
             columns = np.flatnonzero(outside[row])[:3]
             flags[row].append("outside training range: " + ", ".join(
                 f"{self.feature_names_[c].split('__')[-1]}={X[row, c]:.3g} (train {self.low_[c]:.3g}..{self.high_[c]:.3g})" for c in columns))
-        capped = np.array([bool(f) for f in flags], dtype=bool)
         distance = self.distance(X) if distance is None else distance
-        bins = self.bins(distance)
-        if len(self.bin_names_) > 1:
-            share = 1 - 1 / len(self.bin_names_)
-            for row in np.flatnonzero(bins == len(self.bin_names_) - 1):
-                flags[row].append(f"far from training data (distance {distance[row]:.2f} > {self.bin_edges_[-1]:.2f}, "
-                                  f"farther than {share:.0%} of held-out rows in grouped CV)")
+        for row in np.flatnonzero(distance > self.far_distance_):
+            flags[row].append(f"far from training data (distance {distance[row]:.2f} > {self.far_distance_:.2f}, "
+                              f"farther than {FAR_QUANTILE:.0%} of held-out rows in grouped CV)")
+        capped = np.array([bool(f) for f in flags], dtype=bool)
+        bins = self.bins(X, distance) if bins is None else bins
         measured = self.bin_confidence_[bins] if len(X) else np.empty(0, dtype=object)
         confidence = np.where(severe, "low", np.where(capped & (measured == "high"), "medium", measured)).astype(object)
         return ["; ".join(f) for f in flags], confidence, distance

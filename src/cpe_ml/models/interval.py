@@ -31,7 +31,7 @@ class IntervalRegressor(RegressorMixin, BaseEstimator):
     of an internal *grouped* K-fold (Lei et al., JASA 2018): it reaches nominal coverage on unseen
     groups (papers, polymers), not only on seen ones, and stays monotone with the centre.
 
-    ``margins_`` (one half-width per applicability-domain bin, nearest first) replaces the single margin
+    ``margins_`` (one half-width per error bin, easiest first) replaces the single margin
     when training sets it from Mondrian cross-conformal CV (:func:`cpe_ml.evaluation.cv.cross_validate`);
     :meth:`predict_interval` then takes each row's bin.
     """
