@@ -112,6 +112,10 @@ def test_same_data_and_seed_give_identical_metrics_and_champion_moves_only_on_im
     moved, _ = tracking.promote_champion("cpe-voltage-window", "2", mae * 0.5, summary.data_digest, "paper")
     assert moved
     assert str(MlflowClient().get_model_version_by_alias("cpe-voltage-window", "champion").version) == "2"
+    # a champion this version cannot load (older bundle format) gives way even to a worse model
+    MlflowClient().set_model_version_tag("cpe-voltage-window", "2", "bundle_format", "2")
+    moved, reason = tracking.promote_champion("cpe-voltage-window", "1", mae + 0.1, summary.data_digest, "paper")
+    assert moved and "cannot load" in reason
 
 
 def test_tuning_searches_only_inside_training_folds(tmp_path, monkeypatch):

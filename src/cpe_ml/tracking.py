@@ -392,11 +392,15 @@ def promote_champion(registered_name: str, version: str, cv_mae: float, data_dig
     """Move the ``champion`` alias to ``version`` only if it beats the champion on the same data and protocol.
 
     Returns (moved, reason). A champion trained on other data or another CV protocol is not comparable:
-    it stays, and the reason says so.
+    it stays, and the reason says so. A champion whose bundle this version of cpe-ml cannot load (an older
+    bundle format) always gives way: otherwise ``predict.py`` would fail until some retrain happened to win.
     """
+    from cpe_ml.models.bundle import BUNDLE_FORMAT
+
     client = MlflowClient()
     # full precision: a rounded tag made a re-run with identical metrics "beat" its own champion
-    for key, value in (("cv_mae", repr(float(cv_mae))), ("data_digest", data_digest), ("cv_protocol", protocol)):
+    for key, value in (("cv_mae", repr(float(cv_mae))), ("data_digest", data_digest), ("cv_protocol", protocol),
+                       ("bundle_format", str(BUNDLE_FORMAT))):
         client.set_model_version_tag(registered_name, version, key, value)
     try:
         current = client.get_model_version_by_alias(registered_name, CHAMPION)
@@ -404,6 +408,10 @@ def promote_champion(registered_name: str, version: str, cv_mae: float, data_dig
         client.set_registered_model_alias(registered_name, CHAMPION, version)
         return True, "first champion"
     tags = current.tags
+    if tags.get("bundle_format") != str(BUNDLE_FORMAT):
+        client.set_registered_model_alias(registered_name, CHAMPION, version)
+        return True, (f"champion v{current.version} holds a bundle of format {tags.get('bundle_format', '2 or older')}, "
+                      f"which this version of cpe-ml (format {BUNDLE_FORMAT}) cannot load")
     if tags.get("data_digest") != data_digest or tags.get("cv_protocol") != protocol:
         return False, f"champion v{current.version} was evaluated on other data or protocol; not comparable"
     if cv_mae < float(tags.get("cv_mae", "inf")):

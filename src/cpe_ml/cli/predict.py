@@ -143,10 +143,16 @@ def _print_ranking(ranked, bundles) -> None:
     table = Table(title="Top candidates (80 % intervals in the output CSV)")
     for column, justify in (("id", "left"), ("formulation", "left"), ("T C", "right")):
         table.add_column(column, justify=justify)
+    from cpe_ml.prediction import skill_shown
+
     shown = [(name, title) for name, title in (("conductivity", "S/cm"), ("voltage_window", "window V"), ("retention", "retention %")) if name in bundles]
+    unskilled = [title for name, title in shown if not skill_shown(bundles[name])]
     for _, title in shown:
-        table.add_column(title, justify="right")
+        table.add_column(title + (" *" if title in unskilled else ""), justify="right")
     table.add_column("confidence")
+    if unskilled:
+        table.caption = (f"* {', '.join(unskilled)}: no skill shown over the best baseline in grouped CV; always 'low' "
+                         "confidence, left out of the confidence column")
     for position, (_, row) in enumerate(ranked.iterrows(), start=1):
         cells = [escape(str(row.get("record_id", position))), escape(_formulation(row)), escape(f"{row.get('temperature_c', '')}")]
         for name, _ in shown:
