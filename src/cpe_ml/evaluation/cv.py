@@ -267,19 +267,22 @@ def confidence_metrics(predictions: pd.DataFrame, rows: pd.DataFrame, bin_confid
     """MAE of held-out rows per confidence label, labelled by the rules prediction applies to a candidate.
 
     A row takes its error bin's label (``bin_confidence``: bin name -> label), is ``low`` when its polymer,
-    salt or plasticizer is absent from its fold's training rows and at most ``medium`` when a default was
-    filled in (``_note``) or it lies beyond ``far_distance`` from its fold's training rows. ``confidence_<label>`` holds n and MAE; ``confidence_ratio`` the MAE of ``high``
+    salt or plasticizer is absent from its fold's training rows and at most ``medium`` when its filler is, when a
+    default was filled in (``_note``) or when it lies beyond ``far_distance`` from its fold's training rows (the
+    feature-range check is the one rule left out: it needs each fold's feature matrix). ``confidence_<label>`` holds n and MAE; ``confidence_ratio`` the MAE of ``high``
     over that of ``low`` rows: a label worth reading keeps it well below 1.
     """
     part = predictions.join(rows.set_index("record_id"), on="record_id", rsuffix="_row")
     label = part["ad_bin"].map(bin_confidence).to_numpy(dtype=object)
+    capped = np.array(part.get("_note", pd.Series("", index=part.index)).fillna("").astype(str).ne(""), dtype=bool)
+    capped |= part["distance"].to_numpy() > far_distance
     for fold in part["fold"].unique():
         test = part["fold"].eq(fold).to_numpy()
         unseen = unseen_chemistry(part.loc[test], seen_chemistry(part.loc[~test]))
         severe = np.any([unseen[kind] for kind in SEVERE_UNSEEN], axis=0)
         label[np.flatnonzero(test)[severe]] = "low"
-    filled = part.get("_note", pd.Series("", index=part.index)).fillna("").astype(str).ne("").to_numpy()
-    label[(filled | (part["distance"].to_numpy() > far_distance)) & (label == "high")] = "medium"
+        capped[np.flatnonzero(test)[unseen["filler"]]] = True
+    label[capped & (label == "high")] = "medium"
     error = np.abs(part["y"] - part["pred"]).to_numpy()
     out = {f"confidence_{name}": {"n": float(np.sum(label == name)), "mae": float(np.mean(error[label == name]))}
            for name in ("high", "medium", "low") if np.any(label == name)}
