@@ -450,6 +450,8 @@ def nearest_training_rows(frame: pd.DataFrame, bundles: dict[str, ModelBundle], 
                           k: int = 5) -> pd.DataFrame:
     """The ``k`` training rows nearest to one candidate per target (the same scaled-feature distance the
     applicability domain uses): what was measured on formulations like it, and by whom."""
+    from cpe_ml.prediction import fill_conditions, validate_candidates
+
     row = find_row(frame, record_id_or_row)
     clean, _ = fill_conditions(validate_candidates(frame.iloc[[row]]).clean)
     tables = []
