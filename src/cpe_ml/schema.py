@@ -20,6 +20,9 @@ class Column:
 
     ``scales``: for a measured value whose number must appear in the source excerpt, the unit scales a
     page may state it in (:mod:`cpe_ml.provenance`); empty for columns the excerpt need not show.
+    For a target value: ``conditions``, the condition columns that must agree for two values to be one
+    measurement (:mod:`cpe_ml.duplicates`), and ``conflict_tolerance``, (scale, tolerance) beyond which two
+    rows of one formulation at one condition disagree (:mod:`cpe_ml.consistency`; scale "log10" or "abs").
     """
 
     name: str
@@ -29,6 +32,8 @@ class Column:
     low: float | None = None
     high: float | None = None
     scales: tuple[float, ...] = ()
+    conditions: tuple[str, ...] = ()
+    conflict_tolerance: tuple[Literal["log10", "abs"], float] | None = None
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -61,10 +66,13 @@ COLUMNS: tuple[Column, ...] = (
     Column("temperature_c", "float", "condition", "Measurement temperature, C.", -50.0, 250.0),
     Column("temperature_text", "str", "condition", "Temperature stated only in words (e.g. 'room temperature')."),
     Column("conductivity_s_cm", "float", "target", "Ionic conductivity, S/cm.", 0.0, 1.0,
-           scales=(1.0, 1e-3, 1e-6, 1e-2)),  # S/cm, mS/cm, uS/cm, S/m
-    Column("voltage_window_v", "float", "target", "Oxidation stability limit, V vs Li/Li+.", 1.0, 8.0, scales=(1.0,)),
+           scales=(1.0, 1e-3, 1e-6, 1e-2),  # S/cm, mS/cm, uS/cm, S/m
+           conditions=("temperature_c", "temperature_text"), conflict_tolerance=("log10", 1.0)),
+    Column("voltage_window_v", "float", "target", "Oxidation stability limit, V vs Li/Li+.", 1.0, 8.0, scales=(1.0,),
+           conflict_tolerance=("abs", 0.5)),
     Column("retention_pct", "float", "target", "Discharge capacity retained after retention_cycles, %.", 0.0, 120.0,
-           scales=(1.0, 100.0)),  # "90.2%" or "0.902"
+           scales=(1.0, 100.0),  # "90.2%" or "0.902"
+           conditions=("retention_cycles",), conflict_tolerance=("abs", 20.0)),
     Column("retention_cycles", "float", "condition", "Cycle count of retention_pct.", 1.0, 1e6, scales=(1.0,)),
     Column("cathode", "str", "condition", "Cathode of the cycling test (LFP, NCM811, LCO, ...)."),
     Column("c_rate", "float", "condition", "C-rate of the cycling test.", 0.0, 100.0),
@@ -87,6 +95,10 @@ TEXT_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.dtype == "str
 TARGET_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "target")
 #: Values whose number must be visible in the source excerpt -> the unit scales a page may state them in.
 CHECKED_VALUES: dict[str, tuple[float, ...]] = {c.name: c.scales for c in COLUMNS if c.scales}
+#: Target column -> the condition columns that must agree for two values to be one measurement.
+TARGET_CONDITIONS: dict[str, tuple[str, ...]] = {c.name: c.conditions for c in COLUMNS if c.kind == "target"}
+#: Target column -> (scale, tolerance): two rows of one formulation at one condition disagree beyond it.
+CONFLICT_TOLERANCE: dict[str, tuple[str, float]] = {c.name: c.conflict_tolerance for c in COLUMNS if c.conflict_tolerance}
 
 #: Columns added by validation (never required on input).
 DERIVED_COLUMNS: tuple[Column, ...] = (
