@@ -9,6 +9,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cpe_ml.cli.common import console, errors, guarded, quiet_mlflow, stop_on_invalid_data
+from cpe_ml.datasets.registry import PUBLIC_NAMES
 from cpe_ml.storage import DEFAULT_TRACKING_URI
 
 
@@ -16,7 +17,7 @@ from cpe_ml.storage import DEFAULT_TRACKING_URI
 def train_command(
     data: list[Path] = typer.Option(None, "--data", help="Formulation table(s) in the cpe-ml schema (CSV or Parquet); repeat for several. Default: the embedded data (data/cpe_literature.csv + the harmonized public tables data/public/public_conductivity.parquet)."),
     with_default: bool = typer.Option(False, "--with-default", help="With --data: also train on the embedded default data, so your rows refine the public prior (your lab's rows count like curated rows)."),
-    with_public: str = typer.Option("", "--with-public", help="Add public conductivity tables: bradford2023,hatakeyama2022 (downloaded once, cached; or --public-dir)."),
+    with_public: str = typer.Option("", "--with-public", help=f"Add public conductivity tables: {','.join(PUBLIC_NAMES)} (downloaded once, cached; or --public-dir)."),
     public_dir: Path | None = typer.Option(None, "--public-dir", envvar="CPE_ML_PUBLIC_DATA_DIR", help="Local directory holding the public tables (no download)."),
     targets: str = typer.Option("", "--targets", help="Comma-separated targets to train, e.g. conductivity,voltage_window (default: every target)."),
     cv: str = typer.Option("paper", "--cv", help="CV grouping: paper (hold out whole source papers; honest default), polymer (hold out host polymers), random (leaky; for comparison only)."),
