@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cpe_ml.schema import COLUMNS, ROOM_TEMPERATURE_WORDS
+from cpe_ml.schema import COLUMNS, CONFLICT_TOLERANCE, ROOM_TEMPERATURE_WORDS
 
 MAX_CELL_CHARS = 1_000
 #: Provenance and notes hold verbatim excerpts and free text.
@@ -37,8 +37,6 @@ MAX_PLAUSIBLE_CONDUCTIVITY_S_CM = 0.1
 MSCM_COLUMN_MEDIAN_S_CM = 1e-2
 #: "room temperature" in a paper means 15-30 C; a temperature_c outside contradicts the words.
 ROOM_TEMPERATURE_RANGE_C = (15.0, 30.0)
-#: Two rows of one formulation at one condition disagree when their targets differ by more than this.
-CONFLICT_TOLERANCE = {"conductivity_s_cm": ("log10", 1.0), "voltage_window_v": ("abs", 0.5), "retention_pct": ("abs", 20.0)}
 MAX_CONFLICTS_LISTED = 5
 _TEMPERATURE_IN_TEXT = re.compile(r"(-?\d+(?:\.\d+)?)\s*(°\s*C|°C|C|K|°F|F)\b", re.IGNORECASE)
 

@@ -23,17 +23,12 @@ import numpy as np
 import pandas as pd
 
 from cpe_ml.catalog.catalog import NO_FILLER_WORDS, normalize_name
+from cpe_ml.schema import TARGET_CONDITIONS
 
 #: Relative tolerance under which two stated values are the same number (3 significant digits).
 VALUE_RTOL = 1e-3
 #: Letters of a verbatim passage two excerpts must share to count as copies of one page.
 SHARED_PASSAGE_CHARS = 40
-#: Target column -> the condition columns that must agree for two values to be one measurement.
-TARGET_CONDITIONS: dict[str, tuple[str, ...]] = {
-    "conductivity_s_cm": ("temperature_c", "temperature_text"),
-    "voltage_window_v": (),
-    "retention_pct": ("retention_cycles",),
-}
 #: Formulation fields compared when both rows fill them: (column, catalog kind or None for numbers).
 FORMULATION_FIELDS: tuple[tuple[str, str | None], ...] = (
     ("polymer", "polymer"), ("polymer2", "polymer"), ("salt", "salt"), ("filler", "filler"),

@@ -19,12 +19,11 @@ import pandas as pd
 from cpe_ml.explain import explanation_texts
 from cpe_ml.io import neutralize_formulas
 from cpe_ml.models.bundle import ModelBundle
+from cpe_ml.models.targets import TARGETS, Target
 from cpe_ml.schema import COLUMN_BY_NAME, ROOM_TEMPERATURE_C
 from cpe_ml.tables import per_distinct_rows
 from cpe_ml.validation import DistinctFormulations, ValidationReport, validate_distinct
 
-DEFAULT_TEMPERATURE_C = 25.0
-DEFAULT_RETENTION_CYCLES = 100.0
 CONFIDENCE_ORDER = ("high", "medium", "low")
 SALT_AMOUNT_COLUMNS = ("salt_eo_li_ratio", "salt_wt_pct", "salt_molality_mol_kg")
 
@@ -63,9 +62,10 @@ def expand_temperatures(frame: pd.DataFrame, temperatures: Sequence[float]) -> p
     return repeated
 
 
-def fill_conditions(clean: pd.DataFrame, default_temperature_c: float = DEFAULT_TEMPERATURE_C) -> tuple[pd.DataFrame, list[list[str]]]:
+def fill_conditions(clean: pd.DataFrame, default_temperature_c: float = ROOM_TEMPERATURE_C) -> tuple[pd.DataFrame, list[list[str]]]:
     """Conditions a candidate may omit get a stated default, and the row says so (in words as well:
-    a temperature read from text, a salt amount left unknown); such a row is at most 'medium' confidence.
+    a temperature read from text, a salt amount left unknown, each target's :attr:`Target.condition_defaults`,
+    marked in ``_<column>_assumed``); such a row is at most 'medium' confidence.
 
     Models that read the temperature only see rows without one when the caller stated a default
     (validation refuses them otherwise, see :func:`validate_candidates`).
@@ -82,18 +82,29 @@ def fill_conditions(clean: pd.DataFrame, default_temperature_c: float = DEFAULT_
     no_salt_amount = clean[list(SALT_AMOUNT_COLUMNS)].isna().all(axis=1).to_numpy()
     for row in np.flatnonzero(no_salt_amount):
         notes[row].append("salt amount not given: predicted with the salt amount unknown")
-    no_cycles = clean["retention_cycles"].isna()
-    clean["_retention_cycles_assumed"] = no_cycles
-    clean.loc[no_cycles, "retention_cycles"] = DEFAULT_RETENTION_CYCLES
+    for default in _condition_defaults():
+        missing = clean[default.column].isna()
+        clean[_assumed(default.column)] = missing
+        clean.loc[missing, default.column] = default.value
     return clean, notes
 
 
-def _defaults_filled(clean: pd.DataFrame, name: str) -> np.ndarray:
+def _condition_defaults():
+    """Every registered target's condition defaults (a candidate is filled once for all targets)."""
+    return [d for target in TARGETS.values() for d in target.condition_defaults]
+
+
+def _assumed(column: str) -> str:
+    """The helper column marking rows where ``column`` was filled with its default."""
+    return f"_{column}_assumed"
+
+
+def _defaults_filled(clean: pd.DataFrame, target: Target) -> np.ndarray:
     """Rows whose prediction rests on a stated default rather than the candidate's own value: the notes
-    of :func:`fill_conditions` (temperature, salt amount) or, for retention, no cycle count."""
+    of :func:`fill_conditions` (temperature, salt amount) or a condition of the target left at its default."""
     filled = clean.get("_note", pd.Series("", index=clean.index)).fillna("").astype(str).ne("").to_numpy()
-    if name == "retention":
-        return filled | clean["_retention_cycles_assumed"].to_numpy(dtype=bool)
+    for default in target.condition_defaults:
+        filled = filled | clean[_assumed(default.column)].to_numpy(dtype=bool)
     return filled
 
 
@@ -127,11 +138,10 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
     out[f"expected_mae_{name}"] = bundle.domain.bin_mae_[bins] if len(X) else np.empty(0)
     if assess:
         flags, confidence, _ = bundle.domain.assess(X, clean, distance, bins) if len(X) else ([], np.empty(0, dtype=object), None)
-        if name == "retention":
-            assumed = clean["_retention_cycles_assumed"].to_numpy(dtype=bool)
-            note = f"retention_cycles not given: predicted after {DEFAULT_RETENTION_CYCLES:g} cycles"
+        for default in bundle.target.condition_defaults:
+            assumed, note = clean[_assumed(default.column)].to_numpy(dtype=bool), default.note()
             flags = ["; ".join(filter(None, [f, note])) if a else f for f, a in zip(flags, assumed)]
-        confidence = np.where(_defaults_filled(clean, name) & (confidence == "high"), "medium", confidence)
+        confidence = np.where(_defaults_filled(clean, bundle.target) & (confidence == "high"), "medium", confidence)
         skill = float(bundle.cv_metrics.get("skill", np.nan))
         lower = float(bundle.cv_metrics.get("skill_lower_90", skill))
         if not skill_shown(bundle):  # no skill shown over the best baseline in grouped CV: never presented as confident
@@ -231,10 +241,11 @@ def predict_formulations(
     if temperatures:
         clean, kept = expand_temperatures(clean, temperatures), expand_temperatures(kept, temperatures)
         rows = (rows[:, None] * len(temperatures) + np.arange(len(temperatures))).reshape(-1)
-    clean, notes = fill_conditions(clean, DEFAULT_TEMPERATURE_C if default_temperature_c is None else default_temperature_c)
+    clean, notes = fill_conditions(clean, ROOM_TEMPERATURE_C if default_temperature_c is None else default_temperature_c)
     clean["_note"] = ["; ".join(n) for n in notes]
     columns = list(dict.fromkeys(c for b in bundles.values() for c in b.featurizer.input_columns()))
-    columns += [c for c in ("filler", "plasticizer", "salt", "polymer", "salt_canonical_smiles", "_retention_cycles_assumed", "_note") if c not in columns]
+    helpers = ("filler", "plasticizer", "salt", "polymer", "salt_canonical_smiles", *(_assumed(d.column) for d in _condition_defaults()), "_note")
+    columns += [c for c in dict.fromkeys(helpers) if c not in columns]
     codes, first = per_distinct_rows(clean, columns)
     distinct = clean.iloc[first].reset_index(drop=True)
     parts = {name: predict_target(bundle, distinct, explain, assess=assess) for name, bundle in bundles.items()}

@@ -14,18 +14,11 @@ import numpy as np
 import pandas as pd
 
 from cpe_ml.duplicates import find_duplicate_measurements
-from cpe_ml.schema import QUALIFIED_TARGET_COLUMNS, is_exact
+from cpe_ml.schema import CHECKED_VALUES, QUALIFIED_TARGET_COLUMNS, is_exact
 from cpe_ml.validation import ValidationIssue
 
 MAX_EXCERPT_CHARS = 300
 PROVENANCE_COLUMNS = ("source", "source_locator", "source_excerpt")
-#: Values whose number must be visible in the excerpt, and the unit scales a page may state them in.
-CHECKED_VALUES: dict[str, tuple[float, ...]] = {
-    "conductivity_s_cm": (1.0, 1e-3, 1e-6, 1e-2),  # S/cm, mS/cm, uS/cm, S/m
-    "voltage_window_v": (1.0,),
-    "retention_pct": (1.0, 100.0),  # "90.2%" or "0.902"
-    "retention_cycles": (1.0,),
-}
 #: Words that make the number right after them a bound or an approximation (">4.6 V", "over 10-3",
 #: "of the order of 10-4", "~4.4 × 10-3"). "up to" is deliberately absent: "stable up to 4.8 V" is how papers
 #: state a window, and "conductivity up to X" states the best sample's measured value. A bare power of ten

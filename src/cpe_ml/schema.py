@@ -16,7 +16,14 @@ Kind = Literal["id", "provenance", "formulation", "condition", "target", "derive
 
 @dataclass(frozen=True)
 class Column:
-    """One schema column: its name (with unit), value type, role and meaning."""
+    """One schema column: its name (with unit), value type, role and meaning.
+
+    ``scales``: for a measured value whose number must appear in the source excerpt, the unit scales a
+    page may state it in (:mod:`cpe_ml.provenance`); empty for columns the excerpt need not show.
+    For a target value: ``conditions``, the condition columns that must agree for two values to be one
+    measurement (:mod:`cpe_ml.duplicates`), and ``conflict_tolerance``, (scale, tolerance) beyond which two
+    rows of one formulation at one condition disagree (:mod:`cpe_ml.consistency`; scale "log10" or "abs").
+    """
 
     name: str
     dtype: Literal["str", "float"]
@@ -24,6 +31,9 @@ class Column:
     description: str
     low: float | None = None
     high: float | None = None
+    scales: tuple[float, ...] = ()
+    conditions: tuple[str, ...] = ()
+    conflict_tolerance: tuple[Literal["log10", "abs"], float] | None = None
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -55,10 +65,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("electrolyte_type", "str", "formulation", "spe, cpe or gpe; derived when absent."),
     Column("temperature_c", "float", "condition", "Measurement temperature, C.", -50.0, 250.0),
     Column("temperature_text", "str", "condition", "Temperature stated only in words (e.g. 'room temperature')."),
-    Column("conductivity_s_cm", "float", "target", "Ionic conductivity, S/cm.", 0.0, 1.0),
-    Column("voltage_window_v", "float", "target", "Oxidation stability limit, V vs Li/Li+.", 1.0, 8.0),
-    Column("retention_pct", "float", "target", "Discharge capacity retained after retention_cycles, %.", 0.0, 120.0),
-    Column("retention_cycles", "float", "condition", "Cycle count of retention_pct.", 1.0, 1e6),
+    Column("conductivity_s_cm", "float", "target", "Ionic conductivity, S/cm.", 0.0, 1.0,
+           scales=(1.0, 1e-3, 1e-6, 1e-2),  # S/cm, mS/cm, uS/cm, S/m
+           conditions=("temperature_c", "temperature_text"), conflict_tolerance=("log10", 1.0)),
+    Column("voltage_window_v", "float", "target", "Oxidation stability limit, V vs Li/Li+.", 1.0, 8.0, scales=(1.0,),
+           conflict_tolerance=("abs", 0.5)),
+    Column("retention_pct", "float", "target", "Discharge capacity retained after retention_cycles, %.", 0.0, 120.0,
+           scales=(1.0, 100.0),  # "90.2%" or "0.902"
+           conditions=("retention_cycles",), conflict_tolerance=("abs", 20.0)),
+    Column("retention_cycles", "float", "condition", "Cycle count of retention_pct.", 1.0, 1e6, scales=(1.0,)),
     Column("cathode", "str", "condition", "Cathode of the cycling test (LFP, NCM811, LCO, ...)."),
     Column("c_rate", "float", "condition", "C-rate of the cycling test.", 0.0, 100.0),
     Column("cycling_temperature_c", "float", "condition", "Temperature of the cycling test, C.", -50.0, 250.0),
@@ -76,6 +91,14 @@ COLUMNS: tuple[Column, ...] = (
 COLUMN_BY_NAME: dict[str, Column] = {c.name: c for c in COLUMNS}
 NUMERIC_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.dtype == "float")
 TEXT_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.dtype == "str")
+#: Measured values a model can be trained on (each named by a :class:`cpe_ml.models.targets.Target`).
+TARGET_COLUMNS: tuple[str, ...] = tuple(c.name for c in COLUMNS if c.kind == "target")
+#: Values whose number must be visible in the source excerpt -> the unit scales a page may state them in.
+CHECKED_VALUES: dict[str, tuple[float, ...]] = {c.name: c.scales for c in COLUMNS if c.scales}
+#: Target column -> the condition columns that must agree for two values to be one measurement.
+TARGET_CONDITIONS: dict[str, tuple[str, ...]] = {c.name: c.conditions for c in COLUMNS if c.kind == "target"}
+#: Target column -> (scale, tolerance): two rows of one formulation at one condition disagree beyond it.
+CONFLICT_TOLERANCE: dict[str, tuple[str, float]] = {c.name: c.conflict_tolerance for c in COLUMNS if c.conflict_tolerance}
 
 #: Columns added by validation (never required on input).
 DERIVED_COLUMNS: tuple[Column, ...] = (
@@ -122,12 +145,8 @@ ELECTROLYTE_TYPES: tuple[str, ...] = ("spe", "cpe", "gpe")
 #: How a measured value was stated. A bound (">4.6 V") or an approximation ("~10^-4") is not an exact value:
 #: training must not fit it as one. Blank means exact.
 VALUE_QUALIFIERS: tuple[str, ...] = ("exact", "lower_bound", "upper_bound", "approximate")
-#: Target column -> the column that qualifies it.
-QUALIFIED_TARGET_COLUMNS: dict[str, str] = {
-    "conductivity_s_cm": "conductivity_s_cm_qualifier",
-    "voltage_window_v": "voltage_window_v_qualifier",
-    "retention_pct": "retention_pct_qualifier",
-}
+#: Target column -> the column that qualifies it (``<target column>_qualifier``, when the schema has one).
+QUALIFIED_TARGET_COLUMNS: dict[str, str] = {c: f"{c}_qualifier" for c in TARGET_COLUMNS if f"{c}_qualifier" in COLUMN_BY_NAME}
 
 
 def is_exact(qualifier: str) -> bool:

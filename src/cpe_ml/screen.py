@@ -22,7 +22,7 @@ import pandas as pd
 
 from cpe_ml.models.bundle import ModelBundle
 from cpe_ml.prediction import predict_formulations, validate_candidates
-from cpe_ml.schema import COLUMN_BY_NAME
+from cpe_ml.schema import COLUMN_BY_NAME, ROOM_TEMPERATURE_C
 from cpe_ml.validation import FormulationValidationError
 
 #: Component columns whose amount (and morphology) columns are only crossed with a real component.
@@ -66,7 +66,7 @@ class ScreenSpec:
     """What to enumerate, which candidates are acceptable and what makes one better."""
 
     space: dict[str, list]
-    temperatures: list[float] = field(default_factory=lambda: [25.0])
+    temperatures: list[float] = field(default_factory=lambda: [ROOM_TEMPERATURE_C])
     fixed: dict[str, object] = field(default_factory=dict)
     constraints: list[Constraint] = field(default_factory=list)
     maximize: list[str] = field(default_factory=list)
@@ -84,7 +84,7 @@ class ScreenSpec:
             raise ValueError(f"screen spec: unknown key(s) {unknown}; use {sorted(known)}")
         if not data.get("space"):
             raise ValueError("screen spec: 'space' is missing (column -> list of values)")
-        temperatures = data.get("temperature_c", [25.0])
+        temperatures = data.get("temperature_c", [ROOM_TEMPERATURE_C])
         for t in temperatures if isinstance(temperatures, list) else [temperatures]:
             if isinstance(t, bool) or not isinstance(t, int | float):
                 raise ValueError(f"screen spec: temperature_c {t!r} is not a number; write temperatures in C, e.g. [25, 60]")

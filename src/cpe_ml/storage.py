@@ -10,6 +10,8 @@ import joblib
 
 ENV_DATA_HOME = "CPE_ML_DATA_HOME"
 DEFAULT_DATA_HOME = Path("~") / ".cache" / "cpe-ml"
+#: MLflow store used when none is given: a SQLite file in the working directory (no server needed).
+DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 
 
 def get_data_home(data_home: str | os.PathLike | None = None) -> Path:

@@ -27,12 +27,12 @@ from mlflow.tracking import MlflowClient
 from cpe_ml import __version__
 from cpe_ml.models.bundle import process_alive
 from cpe_ml.schema import SCHEMA_VERSION
+from cpe_ml.storage import DEFAULT_TRACKING_URI
 
 if TYPE_CHECKING:
     from cpe_ml.evaluation.cv import CVResult
     from cpe_ml.models.targets import Target
 
-DEFAULT_TRACKING_URI = "sqlite:///mlflow.db"
 DEFAULT_EXPERIMENT = "cpe-ml"
 CHAMPION = "champion"
 #: The tag the MLflow UI shows as the description of a run or an experiment (markdown).

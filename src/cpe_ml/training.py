@@ -28,6 +28,7 @@ from cpe_ml.models.bundle import ModelBundle, commit_generation, new_generation,
 from cpe_ml.models.domain import ApplicabilityDomain, bin_names
 from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.models.targets import TARGETS, Target
+from cpe_ml.schema import ROOM_TEMPERATURE_C
 from cpe_ml.tables import as_float
 from cpe_ml.validation import ValidationReport, read_formulations, validate_formulations
 
@@ -40,34 +41,11 @@ DEFAULT_TRAINING_DATA: tuple[Path, ...] = (DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PAT
 #: The MLflow experiment's description: how to read its runs.
 EXPERIMENT_DESCRIPTION = (
     "Trainings of cpe-ml (`python train.py`): one parent run per training, named by its data and CV "
-    "protocol, with a child run per target (conductivity, voltage window, retention) whose description is the model card. "
+    f"protocol, with a child run per target ({', '.join(n.replace('_', ' ') for n in TARGETS)}) whose description is the model card. "
     "Metrics are out-of-fold, on groups the model never saw, and each name ends in its unit (`log10_s_cm`, `v`, `pct`): "
     "`cv_*` the model, `baseline_*` the baselines on the same folds, `ad_<bin>_*` per error bin (easy/typical/hard), "
-    "`fold_*` per fold (step = fold). Registered models: `cpe-conductivity`, `cpe-voltage-window`, `cpe-retention`; "
+    f"`fold_*` per fold (step = fold). Registered models: {', '.join(f'`{t.registered_name}`' for t in TARGETS.values())}; "
     "`@champion` is the version `predict.py` uses.")
-
-#: What each model cannot do whatever its data (model cards; :func:`known_limits` adds the data's own).
-KNOWN_LIMITS: dict[str, tuple[str, ...]] = {
-    "conductivity": (
-        "Temperature enters only through the VTF law (smooth, increasing in T): outside the measured temperatures "
-        "a prediction follows the law, not data.",
-        "A filler acts only as an offset: effective-medium physics plus a small correction learned from within-paper "
-        "contrasts; the trees see no filler feature.",
-        "Process steps are not used: in the shipped data only curated rows state one and none of their papers "
-        "compares two, so a process effect could not be told apart from its paper.",
-    ),
-    "voltage_window": (
-        "The limit depends on how it was measured (LSV scan rate, working electrode, onset current); for rows that "
-        "do not state the protocol the model cannot correct for it.",
-    ),
-    "retention": (
-        "Modelled as cumulative fade -ln(R), monotone in the cycle count: predictions stay within 0-100 % and never "
-        "rise with N.",
-        "Cell details the schema does not record (cathode loading, lithium excess, electrolyte thickness) are unknown "
-        "to the model.",
-    ),
-}
-
 
 @dataclass
 class TrainConfig:
@@ -163,20 +141,22 @@ def fit_targets(frame: pd.DataFrame, config: TrainConfig, progress: Progress | N
 
 
 def known_limits(target: Target, rows: pd.DataFrame, frame: pd.DataFrame) -> tuple[str, ...]:
-    """The model card's known limits: the target's own (:data:`KNOWN_LIMITS`) and what its rows leave out."""
-    limits = list(KNOWN_LIMITS.get(target.name, ()))
-    if target.name == "conductivity" and "dataset" in rows and rows["dataset"].eq(DEFAULT_DATA_PATH.stem).any():
+    """The model card's known limits: the target's own (:attr:`Target.limits`) and what its rows leave out."""
+    limits = list(target.limits)
+    # the source block tells best-of-paper curated rows from ordinary ones; predictions are made as ordinary
+    if "source" in target.blocks and "dataset" in rows and rows["dataset"].eq(DEFAULT_DATA_PATH.stem).any():
         limits.append("Curated rows are mostly each paper's best electrolyte (abstracts); predictions are made as "
                       "ordinary measurements.")
     bounds = int(target.bound_rows(frame).sum())
     if bounds:
         limits.append(f"{bounds:,} values stated only as lower or upper bounds are neither fitted nor scored.")
-    if target.name == "voltage_window" and "lsv_scan_rate_mv_s" in rows:
-        stated = int(np.isfinite(as_float(rows["lsv_scan_rate_mv_s"])).sum())
-        limits.append(f"{stated:,} of {len(rows):,} rows state the LSV scan rate.")
-    if target.name == "conductivity" and "assumed_temperature" in rows and rows["assumed_temperature"].sum():
+    for column, words in target.stated_conditions.items():
+        if column in rows:
+            stated = int(np.isfinite(as_float(rows[column])).sum())
+            limits.append(f"{stated:,} of {len(rows):,} rows state {words}.")
+    if target.temperature_law and "assumed_temperature" in rows and rows["assumed_temperature"].sum():
         limits.append(f"{int(rows['assumed_temperature'].sum()):,} rows gave the temperature only in words "
-                      "('room temperature') and are used at 25 C.")
+                      f"('room temperature') and are used at {ROOM_TEMPERATURE_C:g} C.")
     return tuple(limits)
 
 
@@ -252,7 +232,7 @@ def _log_plots(target: Target, cv: CVResult, model: IntervalRegressor, featurize
     def predict(frame: pd.DataFrame) -> np.ndarray:
         return model.predict(featurizer.transform(frame))
 
-    if target.name == "conductivity":
+    if target.temperature_law:
         plots.dependence_plot(rows, "temperature_c", np.linspace(0, 100, 21), predict, "temperature (C)",
                               target.label, directory / "dependence_temperature.png")
     filled = rows.loc[~filler_absent(rows["filler"], as_float(rows["filler_loading_wt_pct"]), as_float(rows["filler_loading_vol_pct"]))]
@@ -359,7 +339,7 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
             tracking.describe_model(target, version, card, reason)
         mlflow.set_tag("champion", reason)
     return TargetResult(target.name, len(rows), n_groups,
-                        int(rows["assumed_temperature"].sum()) if target.name == "conductivity" else 0,
+                        int(rows["assumed_temperature"].sum()) if target.temperature_law else 0,
                         cv, bundle_file, run.info.run_id, version, moved, reason, bundle)
 
 

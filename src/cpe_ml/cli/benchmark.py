@@ -9,12 +9,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cpe_ml.cli.common import console, errors
+from cpe_ml.storage import DEFAULT_TRACKING_URI
 
 
 def benchmark_command(
     name: str = typer.Argument(..., help="Benchmark to run: bradford2023 (Bradford et al., ACS Cent. Sci. 2023, 9, 206: 10 polymer-held-out folds) or bradford2023-fewshot (the same folds with k = 0, 5, 20 rows of each held-out polymer added, as a lab's own data)."),
     public_dir: Path | None = typer.Option(None, "--public-dir", envvar="CPE_ML_PUBLIC_DATA_DIR", help="Local directory holding the public tables (no download)."),
-    tracking_uri: str = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store: sqlite:///mlflow.db (default, no server) or http://host:5000."),
+    tracking_uri: str = typer.Option(DEFAULT_TRACKING_URI, "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help=f"MLflow store: {DEFAULT_TRACKING_URI} (default, no server) or http://host:5000."),
     seed: int = typer.Option(0, "--seed", help="First random seed; the models of seeds N, N+1, N+2 are averaged per fold (the folds are fixed by the protocol)."),
     polymer_key: str = typer.Option("canonical", "--polymer-key", help="What counts as one polymer for ranking and holding out: canonical (the project's canonical repeat unit; default) or raw (Bradford's SMILES string, as in the paper)."),
     polymer_weighting: str = typer.Option("sqrt", "--polymer-weighting", help="Row weights in training: sqrt (1/sqrt(rows of the row's polymer), so PEO's 3,438 rows do not drown the other polymers; default) or none (every row weighs the same)."),

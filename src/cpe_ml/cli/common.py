@@ -16,6 +16,7 @@ import typer
 from rich.console import Console, ConsoleDimensions
 from rich.markup import escape
 
+from cpe_ml.storage import DEFAULT_TRACKING_URI
 from cpe_ml.validation import FormulationValidationError
 
 #: Columns of a console whose output is piped or redirected: wide enough that no table is cut.
@@ -61,7 +62,7 @@ _show_flags_as_flags()
 #: Options shared by the commands that load trained models (predict, screen).
 MODELS_DIR_OPTION = typer.Option(None, "--models-dir", help="Use the bundles of this directory (python train.py writes models/). Default: the registry's @champion of each target when the --tracking-uri store exists, else models/.")
 MODEL_URI_OPTION = typer.Option(None, "--model", help="Registered MLflow model instead of bundles, e.g. models:/cpe-conductivity@champion (repeatable).")
-MODEL_STORE_OPTION = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store of the registered models (--model URIs, @champion, cpe-ml models).")
+MODEL_STORE_OPTION = typer.Option(DEFAULT_TRACKING_URI, "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store of the registered models (--model URIs, @champion, cpe-ml models).")
 
 
 DEFAULT_MODELS_DIR = Path("models")

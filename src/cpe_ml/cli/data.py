@@ -71,7 +71,7 @@ def validate(
 @app.command()
 @guarded
 def describe(
-    name: str = typer.Argument("cpe_literature", help="A file path, 'cpe_literature' (the embedded data) or a public dataset: bradford2023, hatakeyama2022."),
+    name: str = typer.Argument("cpe_literature", help=f"A file path, 'cpe_literature' (the embedded data) or a public dataset: {', '.join(PUBLIC_NAMES)}."),
     plot: Path | None = typer.Option(None, "--plot", help="Write a PNG overview: conductivity vs 1000/T by polymer family, rows per polymer."),
     public_dir: Path | None = typer.Option(None, "--public-dir", envvar="CPE_ML_PUBLIC_DATA_DIR", help="Local copy of the public datasets (no download)."),
 ) -> None:

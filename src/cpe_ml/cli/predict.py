@@ -143,9 +143,10 @@ def _print_ranking(ranked, bundles) -> None:
     table = Table(title="Top candidates (80 % intervals in the output CSV)")
     for column, justify in (("id", "left"), ("formulation", "left"), ("T C", "right")):
         table.add_column(column, justify=justify)
+    from cpe_ml.models.targets import TARGETS
     from cpe_ml.prediction import skill_shown
 
-    shown = [(name, title) for name, title in (("conductivity", "S/cm"), ("voltage_window", "window V"), ("retention", "retention %")) if name in bundles]
+    shown = [(name, bundles[name].target.title) for name in TARGETS if name in bundles]
     unskilled = [title for name, title in shown if not skill_shown(bundles[name])]
     for _, title in shown:
         table.add_column(title + (" *" if title in unskilled else ""), justify="right")
@@ -156,7 +157,8 @@ def _print_ranking(ranked, bundles) -> None:
     for position, (_, row) in enumerate(ranked.iterrows(), start=1):
         cells = [escape(str(row.get("record_id", position))), escape(_formulation(row)), escape(f"{row.get('temperature_c', '')}")]
         for name, _ in shown:
-            cells.append(f"{row['pred_conductivity_s_cm']:.1e}" if name == "conductivity" else f"{row[f'pred_{name}']:.3g}")
+            target = bundles[name].target
+            cells.append(f"{row[target.display_column]:{'.1e' if target.log_scale else '.3g'}}")
         table.add_row(*cells, str(row["confidence"]))
     console.print(table)
 
@@ -181,7 +183,8 @@ def _predict_one(record: dict, bundles: dict, temperature: float | None, tempera
     from cpe_ml.evaluation.plots import arrhenius_plot
     from cpe_ml.io import check_output_path, write_table
     from cpe_ml.notation import format_formulation
-    from cpe_ml.prediction import DEFAULT_TEMPERATURE_C, predict_formulations
+    from cpe_ml.prediction import predict_formulations
+    from cpe_ml.schema import ROOM_TEMPERATURE_C
 
     name = format_formulation(record)
     slug = re.sub(r"[^A-Za-z0-9]+", "_", name).strip("_")[:80]
@@ -189,7 +192,7 @@ def _predict_one(record: dict, bundles: dict, temperature: float | None, tempera
     plot = check_output_path(plot or Path(f"{slug}_arrhenius.png"), []) if conductivity else None
     output = check_output_path(output, []) if output else None
     frame = pd.DataFrame([record])
-    default_c = DEFAULT_TEMPERATURE_C if temperature is None else temperature
+    default_c = ROOM_TEMPERATURE_C if temperature is None else temperature
     with stop_on_invalid_data():
         result = predict_formulations(frame, bundles, temperatures=temperatures or None, default_temperature_c=default_c)
     for warning in result.report.warnings:
@@ -229,21 +232,15 @@ def _temperatures_used(predictions, default_c: float) -> list[float]:
 
 def _print_single(predictions, bundles, temperatures_c: list[float]) -> None:
     """Per target and temperature: value, 80 % interval, unit, confidence; then the largest contributions."""
-    from cpe_ml.prediction import DEFAULT_RETENTION_CYCLES
-
     table = Table(title="Predictions (80 % intervals from held-out groups)")
     for column, justify in (("target", "left"), ("T C", "right"), ("value", "right"), ("80 % interval", "right"),
                             ("unit", "left"), ("confidence", "left")):
         table.add_column(column, justify=justify)
     reasons = []
     for (_, row), temperature_c in zip(predictions.iterrows(), temperatures_c):
-        for name in bundles:
-            if name == "conductivity":
-                cells = [f"{row['pred_conductivity_s_cm']:.2e}",
-                         f"{row['pred_conductivity_s_cm_lo']:.1e} to {row['pred_conductivity_s_cm_hi']:.1e}", "S/cm"]
-            else:
-                unit = "V vs Li/Li+" if name == "voltage_window" else f"% after {row.get('retention_cycles') or DEFAULT_RETENTION_CYCLES:g} cycles"
-                cells = [f"{row[f'pred_{name}']:.3g}", f"{row[f'pred_{name}_lo']:.3g} to {row[f'pred_{name}_hi']:.3g}", unit]
+        for name, bundle in bundles.items():
+            column, (value, band) = bundle.target.display_column, (".2e", ".1e") if bundle.target.log_scale else (".3g", ".3g")
+            cells = [f"{row[column]:{value}}", f"{row[f'{column}_lo']:{band}} to {row[f'{column}_hi']:{band}}", bundle.target.unit_for(row)]
             table.add_row(name.replace("_", " "), f"{temperature_c:g}", *cells, str(row.get(f"confidence_{name}", "")))
             if row.get(f"explain_{name}") and len(reasons) < len(bundles):
                 reasons.append(f"  {name.replace('_', ' ')}: {row[f'explain_{name}']}")

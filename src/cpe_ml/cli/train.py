@@ -9,19 +9,21 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from cpe_ml.cli.common import console, errors, guarded, quiet_mlflow, stop_on_invalid_data
+from cpe_ml.datasets.registry import PUBLIC_NAMES
+from cpe_ml.storage import DEFAULT_TRACKING_URI
 
 
 @guarded
 def train_command(
     data: list[Path] = typer.Option(None, "--data", help="Formulation table(s) in the cpe-ml schema (CSV or Parquet); repeat for several. Default: the embedded data (data/cpe_literature.csv + the harmonized public tables data/public/public_conductivity.parquet)."),
     with_default: bool = typer.Option(False, "--with-default", help="With --data: also train on the embedded default data, so your rows refine the public prior (your lab's rows count like curated rows)."),
-    with_public: str = typer.Option("", "--with-public", help="Add public conductivity tables: bradford2023,hatakeyama2022 (downloaded once, cached; or --public-dir)."),
+    with_public: str = typer.Option("", "--with-public", help=f"Add public conductivity tables: {','.join(PUBLIC_NAMES)} (downloaded once, cached; or --public-dir)."),
     public_dir: Path | None = typer.Option(None, "--public-dir", envvar="CPE_ML_PUBLIC_DATA_DIR", help="Local directory holding the public tables (no download)."),
-    targets: str = typer.Option("conductivity,voltage_window,retention", "--targets", help="Comma-separated targets to train."),
+    targets: str = typer.Option("", "--targets", help="Comma-separated targets to train, e.g. conductivity,voltage_window (default: every target)."),
     cv: str = typer.Option("paper", "--cv", help="CV grouping: paper (hold out whole source papers; honest default), polymer (hold out host polymers), random (leaky; for comparison only)."),
     folds: int = typer.Option(5, "--folds", min=2, help="Number of CV folds."),
     experiment: str = typer.Option("cpe-ml", "--experiment", help="MLflow experiment name."),
-    tracking_uri: str = typer.Option("sqlite:///mlflow.db", "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help="MLflow store: sqlite:///mlflow.db (default, no server) or http://host:5000 for an mlflow server."),
+    tracking_uri: str = typer.Option(DEFAULT_TRACKING_URI, "--tracking-uri", envvar="MLFLOW_TRACKING_URI", help=f"MLflow store: {DEFAULT_TRACKING_URI} (default, no server) or http://host:5000 for an mlflow server."),
     tune: int = typer.Option(0, "--tune", min=0, help="Optuna trials per fit (nested inside the CV folds, never tuned on test folds); 0 = sensible defaults."),
     seed: int = typer.Option(0, "--seed", help="Random seed (same data + seed = identical metrics)."),
     models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Where the per-target bundles (*.joblib) are written."),
@@ -41,14 +43,14 @@ def train_command(
     """
     quiet_mlflow()
     from cpe_ml.evaluation.cv import CV_PROTOCOLS
-    from cpe_ml.models.targets import parse_targets
+    from cpe_ml.models.targets import TARGETS, parse_targets
     from cpe_ml.training import DEFAULT_TRAINING_DATA, TrainConfig, train
 
     if cv not in CV_PROTOCOLS:
         errors.print(f"[red]--cv {cv}[/]: choose from {', '.join(CV_PROTOCOLS)}")
         raise typer.Exit(2)
     try:
-        chosen = [t.name for t in parse_targets(targets)]
+        chosen = [t.name for t in parse_targets(targets)] if targets.strip() else list(TARGETS)
     except ValueError as err:
         errors.print(f"[red]{err}[/]")
         raise typer.Exit(2) from None
@@ -79,7 +81,11 @@ def _print_summary(summary) -> None:
         table.add_row(r.target, str(r.n_rows), str(r.n_groups), f"{m['model']['mae']:.3f}{flag}", f"{m['model']['r2']:.2f}",
                       f"{m['model']['interval_coverage']:.0%}", f"{m['polymer_mean']['mae']:.3f}", f"{m['ridge']['mae']:.3f}")
     console.print(table)
-    console.print("MAE in log10 S/cm (conductivity), V (window), % (retention); baselines on the same grouped folds.")
+    from cpe_ml.models.targets import TARGETS
+    from cpe_ml.schema import ROOM_TEMPERATURE_C
+
+    console.print("MAE in " + ", ".join(f"{TARGETS[r.target].unit} ({r.target})" for r in summary.results)
+                  + "; baselines on the same grouped folds.")
     for r in summary.results:
         subsets = {k: v for k, v in r.cv.extra.items() if k in ("curated", "curated_filler")}
         if subsets:
@@ -88,12 +94,12 @@ def _print_summary(summary) -> None:
                 + " (public filler-free rows make up the rest).")
         if "noise_floor" in r.cv.extra:
             floor = r.cv.extra["noise_floor"]
-            console.print(f"{r.target}: noise floor {floor['sd']:.2f} log10 S/cm (median SD of one formulation reported by different "
+            console.print(f"{r.target}: noise floor {floor['sd']:.2f} {TARGETS[r.target].unit} (median SD of one formulation reported by different "
                           f"sources, {int(floor['n_groups'])} groups): no model scored on unseen papers can beat it.")
         console.print(f"{r.target}: registered version {r.model_version}, champion {'moved' if r.champion_moved else 'kept'} ({r.champion_reason})")
         if r.n_assumed_temperature:
             console.print(f"{r.target}: {r.n_assumed_temperature} rows gave the temperature only in words (room temperature/ambient); "
-                          "used at 25 C with the assumed_temperature flag.")
+                          f"used at {ROOM_TEMPERATURE_C:g} C with the assumed_temperature flag.")
         bins = {k.removeprefix("ad_bin_"): v for k, v in r.cv.extra.items() if k.startswith("ad_bin_")}
         console.print(f"{r.target}: 80 % interval coverage per error bin on held-out groups: " + ", ".join(
             f"{name} {v['interval_coverage']:.0%} (MAE {v['mae']:.3f}, width {v['interval_width']:.2f}, {int(v['n'])} rows)"

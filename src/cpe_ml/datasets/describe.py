@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cpe_ml.schema import ROOM_TEMPERATURE_C, ROOM_TEMPERATURE_WORDS
+from cpe_ml.schema import ROOM_TEMPERATURE_C, ROOM_TEMPERATURE_WORDS, TARGET_COLUMNS
 
-TARGET_COLUMNS: tuple[str, ...] = ("conductivity_s_cm", "voltage_window_v", "retention_pct")
 COUNTED_COLUMNS: tuple[str, ...] = ("dataset", "electrolyte_type", "filler", "process")
 NO_FILLER = frozenset({"none", "", "nan"})
 

@@ -1,4 +1,6 @@
-"""The three targets: which rows train them, on which scale, from which features, with which physics."""
+"""The targets: which rows train them, on which scale, from which features, with which physics, and how
+they are shown. A :class:`Target` in :data:`TARGETS` is the only place that knows a target (its value column
+and qualifier live in :mod:`cpe_ml.schema`): training, prediction and the CLI read everything from it."""
 
 from __future__ import annotations
 
@@ -38,6 +40,19 @@ BOUND_QUALIFIERS = ("lower_bound", "upper_bound")
 #: Floor of the cumulative fade L = -ln(R) (1e-4: 99.99 % retained). Retentions of 100 % and above
 #: (capacity activation, rounding) have no finite log L; they are read as this small a loss.
 MIN_CUMULATIVE_FADE = 1e-4
+
+
+@dataclass(frozen=True)
+class ConditionDefault:
+    """A condition a candidate may omit when predicting: filled with ``value``, said in the row's flags
+    (``"<column> not given: predicted <stated_as>"``) and capping the row's confidence at 'medium'."""
+
+    column: str
+    value: float
+    stated_as: str  # how the default reads, formatted with ``value``: "after {:g} cycles"
+
+    def note(self) -> str:
+        return f"{self.column} not given: predicted {self.stated_as.format(self.value)}"
 
 
 def cumulative_fade(retention_pct) -> np.ndarray:
@@ -83,6 +98,13 @@ class Target:
     short tests to 1000 cycles predicts ~0 % (measured while building this with the benchmark
     benchmarks/window_retention.py: retention MAE 12.6-13.3 % vs 7.4 % for the ridge baseline).
     Rows of one cell at different N inform one another.
+
+    ``temperature_law`` targets need each row's temperature (stated, or 'room temperature' in words).
+    Display: ``title`` heads the CLI's ranking column, ``display_unit`` is the unit shown beside a value,
+    formatted with the row's conditions (``"% after {retention_cycles:g} cycles"``); a ``log_scale`` target is
+    shown in its own units (``pred_<column>``, e.g. S/cm), others as ``pred_<name>``. ``limits`` are what the
+    model cannot do whatever its data (model cards); ``stated_conditions`` maps a protocol column to its
+    words, and the model card counts the rows that state it.
     """
 
     name: str
@@ -101,13 +123,28 @@ class Target:
     fade_scale: bool = False
     polymer_weighting: bool = False
     curated_weight: float = 1.0
+    title: str = ""
+    display_unit: str = ""
+    condition_defaults: tuple[ConditionDefault, ...] = ()
+    limits: tuple[str, ...] = ()
+    stated_conditions: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def display_column(self) -> str:
+        """The prediction column a person reads: target units (S/cm) for a log-scale target, else ``pred_<name>``."""
+        return f"pred_{self.column}" if self.log_scale else f"pred_{self.name}"
+
+    def unit_for(self, row) -> str:
+        """:attr:`display_unit` with the row's conditions, a condition the row omits at its default."""
+        values = {d.column: d.value if pd.isna(row.get(d.column)) else row.get(d.column) for d in self.condition_defaults}
+        return self.display_unit.format(**values)
 
     def rows(self, frame: pd.DataFrame) -> pd.Series:
         """Rows usable for this target: the value and its required conditions are present."""
         usable = pd.to_numeric(frame[self.column], errors="coerce").notna()
         for column in self.required_columns:
             usable &= pd.to_numeric(frame[column], errors="coerce").notna()
-        if self.name == "conductivity":
+        if self.temperature_law:  # the law reads each row's temperature
             usable &= frame["temperature_c"].notna() | (frame["assumed_temperature"] == 1)
         return usable & ~self.bound_rows(frame)
 
@@ -175,6 +212,9 @@ SMALL_DATA_PARAMS = {"max_depth": 2, "min_child_weight": 6.0, "n_estimators": 15
 STUMP_PARAMS = {"max_depth": 1, "n_estimators": 100, "learning_rate": 0.05, "min_child_weight": 10.0, "reg_lambda": 30.0,
                 "colsample_bytree": 0.5}
 
+#: Cycle count a retention prediction is made at when the candidate states none.
+DEFAULT_RETENTION_CYCLES = 100.0
+
 TARGETS: dict[str, Target] = {
     "conductivity": Target(
         name="conductivity",
@@ -187,6 +227,16 @@ TARGETS: dict[str, Target] = {
         temperature_law=True,
         polymer_weighting=True,
         curated_weight=CURATED_CONDUCTIVITY_WEIGHT,
+        title="S/cm",
+        display_unit="S/cm",
+        limits=(
+            "Temperature enters only through the VTF law (smooth, increasing in T): outside the measured temperatures "
+            "a prediction follows the law, not data.",
+            "A filler acts only as an offset: effective-medium physics plus a small correction learned from within-paper "
+            "contrasts; the trees see no filler feature.",
+            "Process steps are not used: in the shipped data only curated rows state one and none of their papers "
+            "compares two, so a process effect could not be told apart from its paper.",
+        ),
     ),
     "voltage_window": Target(
         name="voltage_window",
@@ -196,6 +246,13 @@ TARGETS: dict[str, Target] = {
         blocks=(*FORMULATION_BLOCKS, "oxidation", "lsv"),
         registered_name="cpe-voltage-window",
         params=STUMP_PARAMS,
+        title="window V",
+        display_unit="V vs Li/Li+",
+        limits=(
+            "The limit depends on how it was measured (LSV scan rate, working electrode, onset current); for rows that "
+            "do not state the protocol the model cannot correct for it.",
+        ),
+        stated_conditions={"lsv_scan_rate_mv_s": "the LSV scan rate"},
     ),
     "retention": Target(
         name="retention",
@@ -208,6 +265,15 @@ TARGETS: dict[str, Target] = {
         required_columns=("retention_cycles",),
         params=STUMP_PARAMS,
         fade_scale=True,
+        title="retention %",
+        display_unit="% after {retention_cycles:g} cycles",
+        condition_defaults=(ConditionDefault("retention_cycles", DEFAULT_RETENTION_CYCLES, "after {:g} cycles"),),
+        limits=(
+            "Modelled as cumulative fade -ln(R), monotone in the cycle count: predictions stay within 0-100 % and never "
+            "rise with N.",
+            "Cell details the schema does not record (cathode loading, lithium excess, electrolyte thickness) are unknown "
+            "to the model.",
+        ),
     ),
 }
 
