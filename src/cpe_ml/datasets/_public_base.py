@@ -18,9 +18,12 @@ feature pipeline:
 
 from __future__ import annotations
 
+import os
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -99,6 +102,28 @@ class PublicDataset:
 
     def file(self, filename: str) -> RemoteFile:
         return next(f for f in self.files if f.filename == filename)
+
+
+def loader(dataset: PublicDataset, harmonize: Callable[..., tuple[pd.DataFrame, LoadReport]], doc: str) -> Callable[..., Any]:
+    """The ``load`` function of a public-dataset module: fetch ``dataset.files`` (local mirror or download at
+    the pinned commit, SHA-256 checked), read them and ``harmonize(*tables, catalog, source_url=, filename=)``.
+
+    The loader returns the harmonized frame, or ``(frame, LoadReport)`` with ``return_report=True``;
+    ``catalog`` defaults to ``cpe_ml.catalog.load_catalog()``.
+    """
+    from cpe_ml.datasets._fetch import fetch_file
+
+    def load(data_dir: str | os.PathLike | None = None, *, return_report: bool = False,
+             data_home: str | os.PathLike | None = None, download_if_missing: bool = True, catalog=None):
+        tables = [read_csv(fetch_file(remote, data_dir=data_dir, data_home=data_home, download_if_missing=download_if_missing))
+                  for remote in dataset.files]
+        first = dataset.files[0]
+        frame, report = harmonize(*tables, default_catalog(catalog), source_url=first.url, filename=first.filename)
+        return (frame, report) if return_report else frame
+
+    load.__name__ = load.__qualname__ = f"load_{dataset.name}"
+    load.__doc__ = doc
+    return load
 
 
 def default_catalog(catalog):

@@ -7,13 +7,12 @@ References:
 
 from __future__ import annotations
 
-import os
 
 import numpy as np
 import pandas as pd
 
 from cpe_ml.chemistry.salt_amount import molality_to_eo_li, molality_to_wt_pct
-from cpe_ml.datasets._fetch import RemoteFile, fetch_file
+from cpe_ml.datasets._fetch import RemoteFile
 from cpe_ml.datasets._public_base import (
     R_CONDUCTIVITY_MISSING,
     R_POLYMER,
@@ -27,11 +26,10 @@ from cpe_ml.datasets._public_base import (
     SaltInfo,
     blank_out_of_range,
     catalog_name,
+    loader,
     check_cell_limits,
     check_range,
-    default_catalog,
     finalize,
-    read_csv,
     repeat_unit,
     repeat_unit_mass,
     salt_info,
@@ -168,28 +166,14 @@ def harmonize_bradford2023(
     return frame, report
 
 
-def load_bradford2023(
-    data_dir: str | os.PathLike | None = None,
-    *,
-    return_report: bool = False,
-    data_home: str | os.PathLike | None = None,
-    download_if_missing: bool = True,
-    catalog=None,
-) -> pd.DataFrame | tuple[pd.DataFrame, LoadReport]:
+load_bradford2023 = load = loader(
+    DATASET, harmonize_bradford2023,
     """Bradford et al. 2023 (10,114 conductivity measurements of dry polymer/Li-salt electrolytes).
 
     Returns the harmonized frame (columns ``OUTPUT_COLUMNS``), or ``(frame, LoadReport)`` with
     ``return_report=True``. ``catalog`` defaults to ``cpe_ml.catalog.load_catalog()``.
-    """
-    remote = DATASET.files[0]
-    path = fetch_file(remote, data_dir=data_dir, data_home=data_home, download_if_missing=download_if_missing)
-    frame, report = harmonize_bradford2023(
-        read_csv(path), default_catalog(catalog), source_url=remote.url, filename=remote.filename
-    )
-    return (frame, report) if return_report else frame
-
-
-load = load_bradford2023
+    """,
+)
 
 
 # ----------------------------------------------------------------------------------------- noise floor

@@ -14,7 +14,6 @@ References:
 from __future__ import annotations
 
 import hashlib
-import os
 import re
 from dataclasses import dataclass
 
@@ -24,7 +23,7 @@ from rdkit import Chem
 from rdkit.Chem import Descriptors
 
 from cpe_ml.catalog.catalog import canonical_smiles
-from cpe_ml.datasets._fetch import RemoteFile, fetch_file
+from cpe_ml.datasets._fetch import RemoteFile
 from cpe_ml.datasets._public_base import (
     R_CONDUCTIVITY_MISSING,
     R_CONDUCTIVITY_NOT_POSITIVE,
@@ -38,11 +37,10 @@ from cpe_ml.datasets._public_base import (
     PublicDataset,
     blank_out_of_range,
     catalog_name,
+    loader,
     check_cell_limits,
     check_range,
-    default_catalog,
     finalize,
-    read_csv,
     repeat_unit,
     repeat_unit_mass,
     salt_info,
@@ -494,27 +492,12 @@ def harmonize_hatakeyama2022(
     return frame, report
 
 
-def load_hatakeyama2022(
-    data_dir: str | os.PathLike | None = None,
-    *,
-    return_report: bool = False,
-    data_home: str | os.PathLike | None = None,
-    download_if_missing: bool = True,
-    catalog=None,
-) -> pd.DataFrame | tuple[pd.DataFrame, LoadReport]:
+load_hatakeyama2022 = load = loader(
+    DATASET, harmonize_hatakeyama2022,
     """Hatakeyama-Sato et al. Li-polymer database (9,185 measurements), harmonized from the full dump.
 
     Reads ``<data_dir>/hatakeyama2022/upstream_2022-03-16/<file>`` (or ``<data_dir>/<file>``) when
     ``data_dir`` is given, else downloads both files at the pinned commit into the cache; SHA-256 checked.
-    """
-    kwargs = dict(data_dir=data_dir, data_home=data_home, download_if_missing=download_if_missing)
-    composite_remote, chemical_remote = DATASET.files
-    composite = read_csv(fetch_file(composite_remote, **kwargs))
-    chemicals = read_csv(fetch_file(chemical_remote, **kwargs))
-    frame, report = harmonize_hatakeyama2022(
-        composite, chemicals, default_catalog(catalog), source_url=composite_remote.url, filename=composite_remote.filename
-    )
-    return (frame, report) if return_report else frame
-
-
-load = load_hatakeyama2022
+    Returns the harmonized frame, or ``(frame, LoadReport)`` with ``return_report=True``.
+    """,
+)
