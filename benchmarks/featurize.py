@@ -24,7 +24,7 @@ def distinct_formulations(n: int, seed: int = 0) -> pd.DataFrame:
     catalog = load_catalog()
     polymers = [p for p in catalog.names("polymer") if p not in ("PE", "PP", "PTFE")]
     pick = lambda values: rng.choice(values, n)  # noqa: E731
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "record_id": [f"f{i}" for i in range(n)],
         "polymer": pick(polymers),
         "salt": pick(["LiTFSI", "LiFSI", "LiClO4", "LiPF6", "LiBF4", "LiBOB", "LiDFOB"]),
@@ -40,6 +40,11 @@ def distinct_formulations(n: int, seed: int = 0) -> pd.DataFrame:
         "cathode": pick(["LFP", "NCM811", "LCO"]),
         "c_rate": pick(["0.2", "0.5", "1"]),
     })
+    # validation refuses an amount without its component (a loading with filler 'none', a plasticizer share
+    # without a plasticizer): such draws state no amount
+    frame.loc[frame["filler"].eq("none"), ["filler_loading_wt_pct", "filler_morphology"]] = ""
+    frame.loc[frame["plasticizer"].eq(""), "plasticizer_wt_pct"] = ""
+    return frame
 
 
 def main() -> None:
