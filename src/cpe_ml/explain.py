@@ -189,6 +189,15 @@ def find_row(frame: pd.DataFrame, record_id_or_row: str | int) -> int:
     raise LookupError(f"no row with record_id {key!r} (or row number 1..{len(frame)}) in the candidates")
 
 
+def candidate(frame: pd.DataFrame, record_id_or_row: str | int) -> tuple[int, pd.DataFrame]:
+    """Position of one candidate row (:func:`find_row`) and the row validated, with its conditions filled in
+    as prediction fills them."""
+    from cpe_ml.prediction import fill_conditions, validate_candidates
+
+    row = find_row(frame, record_id_or_row)
+    return row, fill_conditions(validate_candidates(frame.iloc[[row]]).clean)[0]
+
+
 def feature_text(info: Mapping, value: float) -> str:
     """One feature as a chemist writes it: ``filler loading 10 wt%``, ``process: hot pressing`` (a set
     indicator reads as its name), ``polymer Morgan substructure: 39 (2)``, ``polymer Tg not stated``."""
@@ -247,10 +256,10 @@ def contributions(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_i
     Contributions are on the model scale (log10 S/cm for conductivity) and sum to the reported prediction;
     ``table.groupby(["target", "concept"])["contribution"].sum()`` are the concept sums.
     """
-    from cpe_ml.prediction import fill_conditions, validate_candidates
+    return _contribution_table(candidate(frame, record_id_or_row)[1], bundles)
 
-    row = find_row(frame, record_id_or_row)
-    clean, _ = fill_conditions(validate_candidates(frame.iloc[[row]]).clean)
+
+def _contribution_table(clean: pd.DataFrame, bundles: dict[str, ModelBundle]) -> pd.DataFrame:
     tables = []
     for name, bundle in bundles.items():
         X = bundle.featurizer.transform(clean).astype(np.float32)
@@ -279,12 +288,11 @@ def waterfall_plot(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_
     import matplotlib.pyplot as plt
 
     from cpe_ml.notation import format_formulation
-    from cpe_ml.prediction import fill_conditions, validate_candidates
 
-    table = contributions(frame, bundles, record_id_or_row)
+    row, clean = candidate(frame, record_id_or_row)
+    table = _contribution_table(clean, bundles)
     targets = list(dict.fromkeys(table["target"]))
     conductivity = next((b for b in bundles.values() if b.target.temperature_law), None)
-    row = find_row(frame, record_id_or_row)
     heights = [max(len(set(table.loc[table["target"] == t, "concept"])), top) * 0.32 + 1.3 for t in targets]
     heights += [3.6] if conductivity is not None else []
     fig = plt.figure(figsize=(13, sum(heights) + 0.9))
@@ -294,7 +302,6 @@ def waterfall_plot(frame: pd.DataFrame, bundles: dict[str, ModelBundle], record_
         _concept_waterfall(fig.add_subplot(grid[i, 0]), part, bundles[name])
         _top_features(fig.add_subplot(grid[i, 1]), part, bundles[name], top)
     if conductivity is not None:
-        clean, _ = fill_conditions(validate_candidates(frame.iloc[[row]]).clean)
         _loading_panel(fig.add_subplot(grid[-1, :]), loading_curve(clean, conductivity), clean, observed_near(clean))
     label = frame["record_id"].iloc[row] if "record_id" in frame else f"row {row + 1}"
     fig.suptitle(f"Why {label}: {format_formulation(frame.iloc[row])}\ncontributions by concept, then by single feature"
@@ -450,10 +457,7 @@ def nearest_training_rows(frame: pd.DataFrame, bundles: dict[str, ModelBundle], 
                           k: int = 5) -> pd.DataFrame:
     """The ``k`` training rows nearest to one candidate per target (the same scaled-feature distance the
     applicability domain uses): what was measured on formulations like it, and by whom."""
-    from cpe_ml.prediction import fill_conditions, validate_candidates
-
-    row = find_row(frame, record_id_or_row)
-    clean, _ = fill_conditions(validate_candidates(frame.iloc[[row]]).clean)
+    clean = candidate(frame, record_id_or_row)[1]
     tables = []
     for name, bundle in bundles.items():
         X = bundle.featurizer.transform(clean).astype(np.float32)

@@ -19,6 +19,7 @@ import pandas as pd
 from cpe_ml.explain import explanation_texts
 from cpe_ml.io import neutralize_formulas
 from cpe_ml.models.bundle import ModelBundle
+from cpe_ml.models.domain import capped_confidence, skill_shown
 from cpe_ml.models.targets import TARGETS, Target
 from cpe_ml.schema import COLUMN_BY_NAME, ROOM_TEMPERATURE_C
 from cpe_ml.tables import per_distinct_rows
@@ -141,10 +142,10 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
         for default in bundle.target.condition_defaults:
             assumed, note = clean[_assumed(default.column)].to_numpy(dtype=bool), default.note()
             flags = ["; ".join(filter(None, [f, note])) if a else f for f, a in zip(flags, assumed)]
-        confidence = np.where(_defaults_filled(clean, bundle.target) & (confidence == "high"), "medium", confidence)
+        confidence = capped_confidence(confidence, np.zeros(len(confidence), dtype=bool), _defaults_filled(clean, bundle.target))
         skill = float(bundle.cv_metrics.get("skill", np.nan))
         lower = float(bundle.cv_metrics.get("skill_lower_90", skill))
-        if not skill_shown(bundle):  # no skill shown over the best baseline in grouped CV: never presented as confident
+        if not skill_shown(bundle.cv_metrics):  # no skill shown over the best baseline in grouped CV: never presented as confident
             shown = f"skill {skill:+.0%}, 90 % lower bound {lower:+.0%}" if np.isfinite(lower) else f"skill {skill:+.0%}"
             note = f"{name} model has no demonstrated skill over the best baseline in grouped CV ({shown})"
             flags = ["; ".join(filter(None, [f, note])) for f in flags]
@@ -155,11 +156,6 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
     if explain:  # concept sums first (chemist's view), then the largest stated single features
         out[f"explain_{name}"], out[f"explain_{name}_features"] = explanation_texts(bundle, X, top)
     return out
-
-
-def skill_shown(bundle: ModelBundle) -> bool:
-    """Whether grouped CV showed skill over the best baseline beyond chance (90 % lower bound above 0)."""
-    return float(bundle.cv_metrics.get("skill_lower_90", bundle.cv_metrics.get("skill", np.nan))) > 0
 
 
 def _prefixed(flags: pd.Series, name: str) -> list[str]:
@@ -251,7 +247,7 @@ def predict_formulations(
     parts = {name: predict_target(bundle, distinct, explain, assess=assess) for name, bundle in bundles.items()}
     combined = pd.concat(list(parts.values()), axis=1)
     if assess:
-        flags, confidence = _combine_flags(list(distinct["_note"]), parts, {n for n, b in bundles.items() if skill_shown(b)})
+        flags, confidence = _combine_flags(list(distinct["_note"]), parts, {n for n, b in bundles.items() if skill_shown(b.cv_metrics)})
         combined = pd.concat([combined, pd.DataFrame({"ad_flags": flags, "confidence": confidence})], axis=1)
     # object dtype: broadcasting then copies a pointer per row, not the (long) flag texts themselves
     combined = combined.astype({c: object for c in combined.columns if not pd.api.types.is_numeric_dtype(combined[c])})

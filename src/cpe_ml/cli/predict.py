@@ -144,10 +144,10 @@ def _print_ranking(ranked, bundles) -> None:
     for column, justify in (("id", "left"), ("formulation", "left"), ("T C", "right")):
         table.add_column(column, justify=justify)
     from cpe_ml.models.targets import TARGETS
-    from cpe_ml.prediction import skill_shown
+    from cpe_ml.models.domain import skill_shown
 
     shown = [(name, bundles[name].target.title) for name in TARGETS if name in bundles]
-    unskilled = [title for name, title in shown if not skill_shown(bundles[name])]
+    unskilled = [title for name, title in shown if not skill_shown(bundles[name].cv_metrics)]
     for _, title in shown:
         table.add_column(title + (" *" if title in unskilled else ""), justify="right")
     table.add_column("confidence")

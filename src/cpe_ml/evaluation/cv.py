@@ -12,8 +12,8 @@ from sklearn.model_selection import GroupKFold, KFold
 
 from cpe_ml.evaluation.baselines import BASELINES, baseline_predictions
 from cpe_ml.evaluation.metrics import interval_metrics, regression_metrics
-from cpe_ml.models.domain import (FAR_QUANTILE, MIN_DIFFICULTY_ROWS, SEVERE_UNSEEN, DifficultyModel, NearestDistance,
-                                  assign_bins, bin_edges, bin_names, cross_fitted_difficulty, seen_chemistry,
+from cpe_ml.models.domain import (FAR_QUANTILE, SEVERE_UNSEEN, DifficultyModel, NearestDistance, assign_bins, bin_edges,
+                                  bin_names, capped_confidence, cross_fitted_difficulty, seen_chemistry, skill_shown,
                                   unseen_chemistry)
 from cpe_ml.models.interval import IntervalRegressor
 
@@ -95,7 +95,7 @@ class CVResult:
     @property
     def skill_demonstrated(self) -> bool:
         """Skill whose 90 % group-bootstrap lower bound is above 0 (:func:`skill_lower_bound`)."""
-        return self.metrics["model"].get("skill_lower_90", self.skill) > 0
+        return skill_shown(self.metrics["model"])
 
 
 def skill_score(model_mae: float, baseline_mae: float) -> float:
@@ -205,7 +205,7 @@ def cross_validate(
         if on_fold:
             on_fold(fold + 1, len(splits))
     residuals = np.abs(y - centres)
-    difficulty = cross_fitted_difficulty(X, distance, residuals, splits, seed)
+    difficulty, difficulty_model = cross_fitted_difficulty(X, distance, residuals, splits, seed)
     edges = bin_edges(difficulty)
     bins, names_of_bins = assign_bins(difficulty, edges), bin_names(len(edges) + 1)
     row_margins = cross_conformal_margins(residuals, bins, len(names_of_bins), splits, coverage)
@@ -240,7 +240,7 @@ def cross_validate(
     result = CVResult(predictions, metrics, pd.DataFrame(per_fold), conformal_quantile(residuals, coverage), edges,
                       mondrian_quantiles(residuals, bins, len(names_of_bins), coverage),
                       reliability_table(residuals, bins, names_of_bins, splits),
-                      difficulty=DifficultyModel(seed, len(y) >= MIN_DIFFICULTY_ROWS).fit(X, distance, residuals),
+                      difficulty=difficulty_model,
                       far_distance=float(np.quantile(distance, FAR_QUANTILE)))
     metrics["model"]["skill"] = result.skill
     best = predictions[f"pred_{result.best_baseline}"]
@@ -273,16 +273,15 @@ def confidence_metrics(predictions: pd.DataFrame, rows: pd.DataFrame, bin_confid
     over that of ``low`` rows: a label worth reading keeps it well below 1.
     """
     part = predictions.join(rows.set_index("record_id"), on="record_id", rsuffix="_row")
-    label = part["ad_bin"].map(bin_confidence).to_numpy(dtype=object)
+    severe = np.zeros(len(part), dtype=bool)
     capped = np.array(part.get("_note", pd.Series("", index=part.index)).fillna("").astype(str).ne(""), dtype=bool)
     capped |= part["distance"].to_numpy() > far_distance
     for fold in part["fold"].unique():
         test = part["fold"].eq(fold).to_numpy()
         unseen = unseen_chemistry(part.loc[test], seen_chemistry(part.loc[~test]))
-        severe = np.any([unseen[kind] for kind in SEVERE_UNSEEN], axis=0)
-        label[np.flatnonzero(test)[severe]] = "low"
-        capped[np.flatnonzero(test)[unseen["filler"]]] = True
-    label[capped & (label == "high")] = "medium"
+        severe[test] = np.any([unseen[kind] for kind in SEVERE_UNSEEN], axis=0)
+        capped[test] |= unseen["filler"]
+    label = capped_confidence(part["ad_bin"].map(bin_confidence).to_numpy(dtype=object), severe, capped)
     error = np.abs(part["y"] - part["pred"]).to_numpy()
     out = {f"confidence_{name}": {"n": float(np.sum(label == name)), "mae": float(np.mean(error[label == name]))}
            for name in ("high", "medium", "low") if np.any(label == name)}

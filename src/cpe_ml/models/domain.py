@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -127,9 +128,10 @@ class DifficultyModel:
 
 
 def cross_fitted_difficulty(X: np.ndarray, distance: np.ndarray, abs_residuals: np.ndarray,
-                            splits: list[tuple[np.ndarray, np.ndarray]], random_state: int = 0) -> np.ndarray:
+                            splits: list[tuple[np.ndarray, np.ndarray]], random_state: int = 0) -> tuple[np.ndarray, DifficultyModel]:
     """Expected error of each held-out row from a :class:`DifficultyModel` fitted on the *other* folds'
-    residuals, so a row's bin never depends on its own error (the Mondrian bins stay valid)."""
+    residuals, so a row's bin never depends on its own error (the Mondrian bins stay valid); and the
+    model fitted on every residual, which serves the final model's bins."""
     learn = len(abs_residuals) >= MIN_DIFFICULTY_ROWS
     difficulty = np.full(len(abs_residuals), np.nan)
     for _, test in splits:
@@ -137,7 +139,7 @@ def cross_fitted_difficulty(X: np.ndarray, distance: np.ndarray, abs_residuals: 
         rest[test] = False
         model = DifficultyModel(random_state, learn).fit(X[rest], distance[rest], abs_residuals[rest])
         difficulty[test] = model.predict(X[test], distance[test])
-    return difficulty
+    return difficulty, DifficultyModel(random_state, learn).fit(X, distance, abs_residuals)
 
 
 def bin_edges(held_out_score: np.ndarray, n_bins: int = len(BIN_NAMES)) -> np.ndarray:
@@ -167,6 +169,18 @@ def measured_confidence(bin_mae: np.ndarray, reference_mae: float, skill: float)
     ratio = np.asarray(bin_mae, dtype=float) / reference_mae if reference_mae > 0 else np.full(len(bin_mae), np.inf)
     labels = np.where(ratio <= HIGH_MAE_RATIO, "high", np.where(ratio < LOW_MAE_RATIO, "medium", "low")).astype(object)
     return labels if skill > 0 else np.full(len(labels), "low", dtype=object)
+
+
+def skill_shown(cv_metrics: Mapping[str, float]) -> bool:
+    """Whether grouped CV showed skill over the best baseline beyond chance: the 90 % lower bound of the
+    skill (papers resampled) above 0; a model scored before the bound existed counts on its skill."""
+    return float(cv_metrics.get("skill_lower_90", cv_metrics.get("skill", np.nan))) > 0
+
+
+def capped_confidence(measured: np.ndarray, low: np.ndarray, at_most_medium: np.ndarray) -> np.ndarray:
+    """The measured label per row, ``low`` where ``low`` holds and at most ``medium`` where ``at_most_medium``
+    holds (the one place these rules combine, for candidates and for held-out rows alike)."""
+    return np.where(low, "low", np.where(at_most_medium & (measured == "high"), "medium", measured)).astype(object)
 
 
 def seen_chemistry(frame: pd.DataFrame) -> dict[str, set[str]]:
@@ -281,5 +295,4 @@ class ApplicabilityDomain:
         capped = np.array([bool(f) for f in flags], dtype=bool)
         bins = self.bins(X, distance) if bins is None else bins
         measured = self.bin_confidence_[bins] if len(X) else np.empty(0, dtype=object)
-        confidence = np.where(severe, "low", np.where(capped & (measured == "high"), "medium", measured)).astype(object)
-        return ["; ".join(f) for f in flags], confidence, distance
+        return ["; ".join(f) for f in flags], capped_confidence(measured, severe, capped), distance
