@@ -4,6 +4,7 @@ import re
 from pathlib import Path
 
 import mlflow
+import numpy as np
 import pandas as pd
 import pytest
 from mlflow.tracking import MlflowClient
@@ -171,3 +172,17 @@ def test_interval_regressor_sample_weights_pull_the_fit_toward_heavy_rows():
     assert np.allclose(plain, ones)
     assert weighted.predict(X).mean() < plain.mean() - 0.2  # toward the heavy group's 0
     assert weighted.margin_ > 0
+
+
+def test_ridge_baseline_does_not_extrapolate_beyond_the_training_range():
+    """A linear baseline blown up by one far-out row would flatter the model's skill (RMSE 27 log before the clip)."""
+    from cpe_ml.evaluation.baselines import baseline_predictions
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = X @ np.array([0.5, -0.2, 0.1]) - 4.0
+    far = np.array([[400.0, -300.0, 50.0], [0.1, 0.0, 0.2]])
+    predicted = baseline_predictions(X, y, np.array(["PEO"] * 60), far, np.array(["PEO", "PAN"]))
+    assert y.min() <= predicted["ridge"].min() and predicted["ridge"].max() <= y.max()
+    assert predicted["ridge"][0] in (y.min(), y.max())  # the far row is clipped, the near one is not
+    assert y.min() < predicted["ridge"][1] < y.max()
