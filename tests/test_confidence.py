@@ -52,7 +52,8 @@ def test_bins_cover_at_nominal_level_and_widen_with_difficulty():
     residual = np.abs(cv.predictions["y"] - cv.predictions["pred"])
     hard = cv.predictions["ad_bin"].eq("hard").to_numpy()
     assert np.mean(residual[hard] <= conformal_quantile(residual, 0.8)) < 0.7
-    assert list(cv.margins) == sorted(cv.margins) and len(cv.margins) == 3
+    widths = [per_bin[n]["interval_width"] for n in BIN_NAMES]
+    assert widths == sorted(widths) and len(cv.margins) == 3
     at_80 = cv.reliability.loc[np.isclose(cv.reliability["nominal"], 0.8)].set_index("bin")["observed"]
     assert at_80.to_dict() == pytest.approx({n: v["interval_coverage"] for n, v in per_bin.items()})
 
@@ -152,3 +153,15 @@ def test_explain_shows_the_nearest_training_rows(candidates, trained_models):
     assert len(conductivity) == 5 and conductivity["distance"].is_monotonic_increasing
     assert conductivity["polymer"].str.contains("PEO|ethylene oxide", case=False).all()
     assert (conductivity["measured_conductivity_s_cm"] > 0).all() and conductivity["source"].ne("").any()
+
+
+def test_band_follows_the_expected_error_inside_a_bin():
+    """Normalized Mondrian: within one bin the half-width is proportional to the row's expected error, so it
+    changes smoothly with it (no jump from one bin width to the next along a temperature scan)."""
+    X, y, groups = _heteroscedastic_table()
+    cv = _cv(X, y, groups)
+    half = (cv.predictions["high"] - cv.predictions["low"]).to_numpy() / 2
+    for name in BIN_NAMES:
+        inside = cv.predictions["ad_bin"].eq(name).to_numpy()
+        assert np.unique(np.round(half[inside], 9)).size > 10  # not one width per bin
+    assert cv.difficulty.scale(X[:3], np.zeros(3)).min() >= cv.difficulty.floor_ > 0

@@ -315,7 +315,7 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
                            (",".join(f"monotone {k}:{v}" for k, v in target.monotone.items()) or "trees"),
                            "calibration_margin": round(model.margin_, 4),
                            "ad_bins": ",".join(domain.bin_names_), "ad_bin_edges": ",".join(f"{e:.4g}" for e in domain.bin_edges_),
-                           "calibration_margins": ",".join(f"{m:.4g}" for m in model.margins_),
+                           "calibration_margins_per_expected_error": ",".join(f"{m:.4g}" for m in model.margins_),
                            "ad_bin_confidence": ",".join(domain.bin_confidence_), **{f"xgb_{k}": v for k, v in model.settings().items()
                                                                            if k in ("n_estimators", "learning_rate", "max_depth", "min_child_weight", "subsample", "colsample_bytree", "reg_lambda")}})
         mlflow.log_metrics(tracking.cv_metrics(cv, target.unit))

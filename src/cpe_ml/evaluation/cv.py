@@ -62,8 +62,9 @@ class CVResult:
     fold_metrics: pd.DataFrame
     margin: float = float("nan")  # model-scale half-width of the band for the model fitted on all rows
     #: Error bins calibrated on held-out groups: inner edges of the expected error (easiest bin first),
-    #: the model-scale half-width per bin for the model fitted on all rows, and the observed coverage
-    #: per bin at several nominal levels (columns bin, nominal, observed, n).
+    #: per bin the quantile of |residual| / expected error (a row's half-width is that times its own
+    #: expected error, :meth:`cpe_ml.models.domain.DifficultyModel.scale`) for the model fitted on all
+    #: rows, and the observed coverage per bin at several nominal levels (columns bin, nominal, observed, n).
     bin_edges: np.ndarray = field(default_factory=lambda: np.empty(0))
     margins: np.ndarray = field(default_factory=lambda: np.full(1, np.nan))
     reliability: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -135,22 +136,26 @@ def mondrian_quantiles(residuals: np.ndarray, bins: np.ndarray, n_bins: int, cov
 
 
 def cross_conformal_margins(residuals: np.ndarray, bins: np.ndarray, n_bins: int,
-                            splits: list[tuple[np.ndarray, np.ndarray]], coverage: float) -> np.ndarray:
-    """Half-width per row: its bin's quantile of the absolute out-of-fold residuals of the *other* folds."""
+                            splits: list[tuple[np.ndarray, np.ndarray]], coverage: float,
+                            scale: np.ndarray | None = None) -> np.ndarray:
+    """Half-width per row: its scale times its bin's quantile of the *other* folds' absolute out-of-fold
+    residuals divided by their scales (normalized Mondrian conformal; no scale: plain residuals)."""
+    scale = np.ones(len(residuals)) if scale is None else scale
     margins = np.full(len(residuals), np.nan)
     for _, test in splits:
         rest = np.ones(len(residuals), dtype=bool)
         rest[test] = False
-        margins[test] = mondrian_quantiles(residuals[rest], bins[rest], n_bins, coverage)[bins[test]]
+        margins[test] = mondrian_quantiles(residuals[rest] / scale[rest], bins[rest], n_bins, coverage)[bins[test]] * scale[test]
     return margins
 
 
 def reliability_table(residuals: np.ndarray, bins: np.ndarray, names: tuple[str, ...],
-                      splits: list[tuple[np.ndarray, np.ndarray]], levels=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95)) -> pd.DataFrame:
+                      splits: list[tuple[np.ndarray, np.ndarray]], levels=(0.5, 0.6, 0.7, 0.8, 0.9, 0.95),
+                      scale: np.ndarray | None = None) -> pd.DataFrame:
     """Observed coverage of the cross-conformal Mondrian band per bin at each nominal level."""
     rows = []
     for level in levels:
-        covered = residuals <= cross_conformal_margins(residuals, bins, len(names), splits, level)
+        covered = residuals <= cross_conformal_margins(residuals, bins, len(names), splits, level, scale)
         rows += [{"bin": name, "nominal": level, "observed": float(covered[bins == b].mean()), "n": int(np.sum(bins == b))}
                  for b, name in enumerate(names) if np.any(bins == b)]
     return pd.DataFrame(rows)
@@ -187,12 +192,15 @@ def cross_validate(
     a :class:`~cpe_ml.models.domain.DifficultyModel` fitted on the other folds' held-out residuals
     (features + distance to the fold's training rows) gives each held-out row an expected error, which
     puts it in an equal-count bin of those expectations (easy / typical / hard); the band of a fold-k row
-    is the centre +/- the ``coverage`` quantile of the absolute out-of-fold residuals of the *other*
-    folds' rows in the same bin. So a formulation of a kind that erred on unseen groups gets the wider
-    band it earned, no model is fitted twice, and coverage is measured per bin on held-out groups
-    (``extra['ad_bin_<name>']``, ``reliability``). ``bin_edges``, ``margins`` (per-bin quantiles over all
-    folds) and ``difficulty`` (fitted on all held-out residuals) serve the model fitted on every row;
-    ``margin`` is the pooled quantile.
+    is the centre +/- its expected error times the ``coverage`` quantile of the *other* folds' absolute
+    out-of-fold residuals divided by their expected errors, in the same bin (normalized Mondrian
+    conformal, the ``sigmas`` + ``bins`` of crepes: coverage still holds per bin, and the band follows
+    the expected error smoothly inside a bin instead of jumping from one bin's width to the next along a
+    temperature scan). So a formulation of a kind that erred on unseen groups gets the wider band it
+    earned, no model is fitted twice, and coverage is measured per bin on held-out groups
+    (``extra['ad_bin_<name>']``, ``reliability``). ``bin_edges``, ``margins`` (per-bin quantiles of the
+    scaled residuals over all folds) and ``difficulty`` (fitted on all held-out residuals) serve the model
+    fitted on every row; ``margin`` is the pooled quantile of the plain residuals.
     """
     splits = make_splits(len(y), groups, folds, seed)
     centres, distance = np.full(len(y), np.nan), np.full(len(y), np.nan)
@@ -205,10 +213,10 @@ def cross_validate(
         if on_fold:
             on_fold(fold + 1, len(splits))
     residuals = np.abs(y - centres)
-    difficulty, difficulty_model = cross_fitted_difficulty(X, distance, residuals, splits, seed)
+    difficulty, scale, difficulty_model = cross_fitted_difficulty(X, distance, residuals, splits, seed)
     edges = bin_edges(difficulty)
     bins, names_of_bins = assign_bins(difficulty, edges), bin_names(len(edges) + 1)
-    row_margins = cross_conformal_margins(residuals, bins, len(names_of_bins), splits, coverage)
+    row_margins = cross_conformal_margins(residuals, bins, len(names_of_bins), splits, coverage, scale)
     names = [*BASELINES, *(f"{b}_model_scale" for b in BASELINES)] if to_target else list(BASELINES)
     rows, per_fold = [], []
     for fold, (train, test) in enumerate(splits):
@@ -238,8 +246,8 @@ def cross_validate(
     for name in names:
         metrics[name] = regression_metrics(predictions["y"], predictions[f"pred_{name}"])
     result = CVResult(predictions, metrics, pd.DataFrame(per_fold), conformal_quantile(residuals, coverage), edges,
-                      mondrian_quantiles(residuals, bins, len(names_of_bins), coverage),
-                      reliability_table(residuals, bins, names_of_bins, splits),
+                      mondrian_quantiles(residuals / scale, bins, len(names_of_bins), coverage),
+                      reliability_table(residuals, bins, names_of_bins, splits, scale=scale),
                       difficulty=difficulty_model,
                       far_distance=float(np.quantile(distance, FAR_QUANTILE)))
     metrics["model"]["skill"] = result.skill

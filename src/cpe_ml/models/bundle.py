@@ -37,7 +37,7 @@ class CatalogVersionWarning(UserWarning):
     """A bundle was trained with another catalog than the installed one (``$CPE_ML_CATALOG_DIR``, an update)."""
 
 
-BUNDLE_FORMAT = 3  # 2: VTF-readout conductivity model, domain bins, generations; 3: featurizer keeps its fitted blocks and catalog; error bins (difficulty model) and nearest training rows in the domain
+BUNDLE_FORMAT = 4  # 2: VTF-readout conductivity model, domain bins, generations; 3: featurizer keeps its fitted blocks and catalog; error bins (difficulty model) and nearest training rows in the domain; 4: normalized Mondrian margins (x the row's expected error)
 
 
 @dataclass

@@ -38,6 +38,9 @@ LOW_MAE_RATIO = 0.8
 MIN_DIFFICULTY_ROWS = 300
 #: Share of held-out rows nearer to their fold's training rows than the 'far from training data' flag.
 FAR_QUANTILE = 2 / 3
+#: Smallest interval scale, as a share of the median absolute residual the difficulty model learned from:
+#: trees fitted to |residual| can predict close to 0, and a band scaled by that would collapse.
+SCALE_FLOOR_SHARE = 0.25
 
 
 class NearestDistance:
@@ -107,6 +110,7 @@ class DifficultyModel:
         self.learn = learn
 
     def fit(self, X: np.ndarray, distance: np.ndarray, abs_residuals: np.ndarray) -> DifficultyModel:
+        self.floor_ = SCALE_FLOOR_SHARE * float(np.median(abs_residuals)) if len(abs_residuals) else 0.0
         if not self.learn:
             self.model_ = None
             return self
@@ -126,20 +130,29 @@ class DifficultyModel:
             return np.asarray(distance, dtype=float)
         return self.model_.predict(self._inputs(X, distance)).astype(float)
 
+    def scale(self, X: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        """Interval scale per row (normalized conformal): the expected error, at least ``floor_``; 1 where
+        the score is a distance (too few residuals to learn an error), so the band is the bin's own width."""
+        if self.model_ is None:
+            return np.ones(len(X))
+        return np.maximum(self.predict(X, distance), self.floor_)
+
 
 def cross_fitted_difficulty(X: np.ndarray, distance: np.ndarray, abs_residuals: np.ndarray,
-                            splits: list[tuple[np.ndarray, np.ndarray]], random_state: int = 0) -> tuple[np.ndarray, DifficultyModel]:
-    """Expected error of each held-out row from a :class:`DifficultyModel` fitted on the *other* folds'
-    residuals, so a row's bin never depends on its own error (the Mondrian bins stay valid); and the
-    model fitted on every residual, which serves the final model's bins."""
+                            splits: list[tuple[np.ndarray, np.ndarray]],
+                            random_state: int = 0) -> tuple[np.ndarray, np.ndarray, DifficultyModel]:
+    """Expected error and interval scale of each held-out row from a :class:`DifficultyModel` fitted on the
+    *other* folds' residuals, so a row's bin and scale never depend on its own error (the Mondrian bins
+    stay valid); and the model fitted on every residual, which serves the final model's bins."""
     learn = len(abs_residuals) >= MIN_DIFFICULTY_ROWS
-    difficulty = np.full(len(abs_residuals), np.nan)
+    difficulty, scale = np.full(len(abs_residuals), np.nan), np.full(len(abs_residuals), np.nan)
     for _, test in splits:
         rest = np.ones(len(abs_residuals), dtype=bool)
         rest[test] = False
         model = DifficultyModel(random_state, learn).fit(X[rest], distance[rest], abs_residuals[rest])
         difficulty[test] = model.predict(X[test], distance[test])
-    return difficulty, DifficultyModel(random_state, learn).fit(X, distance, abs_residuals)
+        scale[test] = model.scale(X[test], distance[test])
+    return difficulty, scale, DifficultyModel(random_state, learn).fit(X, distance, abs_residuals)
 
 
 def bin_edges(held_out_score: np.ndarray, n_bins: int = len(BIN_NAMES)) -> np.ndarray:
@@ -270,6 +283,12 @@ class ApplicabilityDomain:
         if self.difficulty_ is None or not len(self.bin_edges_):
             return np.zeros(len(X), dtype=int)
         return assign_bins(self.difficulty_.predict(X, distance), self.bin_edges_)
+
+    def scale(self, X: np.ndarray, distance: np.ndarray) -> np.ndarray:
+        """Interval scale per row (:meth:`DifficultyModel.scale`; 1 without a difficulty model)."""
+        if self.difficulty_ is None:
+            return np.ones(len(X))
+        return self.difficulty_.scale(X, distance)
 
     def assess(self, X: np.ndarray, frame: pd.DataFrame, distance: np.ndarray | None = None,
                bins: np.ndarray | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:

@@ -31,9 +31,10 @@ class IntervalRegressor(RegressorMixin, BaseEstimator):
     of an internal *grouped* K-fold (Lei et al., JASA 2018): it reaches nominal coverage on unseen
     groups (papers, polymers), not only on seen ones, and stays monotone with the centre.
 
-    ``margins_`` (one half-width per error bin, easiest first) replaces the single margin
-    when training sets it from Mondrian cross-conformal CV (:func:`cpe_ml.evaluation.cv.cross_validate`);
-    :meth:`predict_interval` then takes each row's bin.
+    ``margins_`` (one quantile of |residual| / expected error per error bin, easiest first) replaces the
+    single margin when training sets it from normalized Mondrian cross-conformal CV
+    (:func:`cpe_ml.evaluation.cv.cross_validate`); :meth:`predict_interval` then takes each row's bin and
+    expected error (its scale).
     """
 
     def __init__(
@@ -94,11 +95,13 @@ class IntervalRegressor(RegressorMixin, BaseEstimator):
         level = min(1.0, self.coverage * (1 + 1 / len(y)))
         return float(np.quantile(residuals, level))
 
-    def predict_interval(self, X: np.ndarray, bins: np.ndarray | None = None) -> np.ndarray:
-        """Rows x (low, centre, high) on the model scale; ``bins`` (index into ``margins_`` per row) picks
-        each row's domain-bin half-width, without it every row gets the pooled ``margin_``."""
+    def predict_interval(self, X: np.ndarray, bins: np.ndarray | None = None, scale: np.ndarray | None = None) -> np.ndarray:
+        """Rows x (low, centre, high) on the model scale; ``bins`` (index into ``margins_`` per row) and
+        ``scale`` (the row's expected error; 1 if not given) give each row's half-width, without ``bins``
+        every row gets the pooled ``margin_``."""
         centre = self.predict(X)
-        margin = self.margin_ if bins is None else self.margins_[np.asarray(bins, dtype=int)]
+        scale = 1.0 if scale is None else np.asarray(scale, dtype=float)
+        margin = self.margin_ if bins is None else self.margins_[np.asarray(bins, dtype=int)] * scale
         return np.column_stack([centre - margin, centre, centre + margin])
 
     def predict(self, X: np.ndarray) -> np.ndarray:
