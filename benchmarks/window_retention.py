@@ -18,6 +18,7 @@ import time
 import numpy as np
 import pandas as pd
 import xgboost as xgb
+from scipy.stats import spearmanr
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import BayesianRidge
 from sklearn.pipeline import make_pipeline
@@ -269,6 +270,10 @@ def main() -> None:
         print(bound_check(target, frame))
         print("paper scatter (median of other papers reporting the same system vs of all other papers):")
         print(paper_scatter(target, frame).to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+        if "retention_cycles" in target.required_columns:  # how much the stated cycle count explains (papers stop while retention is high)
+            rows = frame.loc[target.rows(frame)]
+            rho = spearmanr(rows[target.column].astype(float), rows["retention_cycles"].astype(float)).statistic
+            print(f"Spearman rank correlation of {target.column} with retention_cycles: {rho:.2f} ({len(rows)} rows)")
 
 
 if __name__ == "__main__":

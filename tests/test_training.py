@@ -88,6 +88,21 @@ def test_mlflow_reads_well_typed_experiment_named_runs_and_model_cards(first_run
         assert "## Champion: version 1" in registered and card in registered
 
 
+def test_training_table_prints_every_baseline_beside_the_model(first_run):
+    from cpe_ml.cli.common import console
+    from cpe_ml.cli.train import _print_summary
+    from cpe_ml.evaluation.baselines import BASELINES
+
+    _, summary = first_run
+    with console.capture() as captured:
+        _print_summary(summary)
+    text = captured.get()
+    for r in summary.results:
+        line = next(row for row in text.splitlines() if r.target in row and "│" in row)
+        assert all(f"{r.cv.metrics[b]['mae']:.3f}" in line for b in BASELINES), line
+    assert all(b.replace("_", "-") in text for b in BASELINES)
+
+
 def test_bundles_are_self_contained(first_run):
     tmp, summary = first_run
     bundle = load_bundle(bundle_path(tmp / "models", "conductivity"))
