@@ -24,10 +24,10 @@ from sklearn.linear_model import BayesianRidge
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from cpe_ml.chemistry.cathode import cathode_class
 from cpe_ml.evaluation.baselines import BASELINES, baseline_predictions
 from cpe_ml.evaluation.bounds import bound_satisfaction
 from cpe_ml.evaluation.cv import cv_groups, make_splits, skill_score
-from cpe_ml.chemistry.cathode import cathode_class
 from cpe_ml.evaluation.metrics import regression_metrics
 from cpe_ml.featurizers.formulation import FormulationFeaturizer
 from cpe_ml.models.interval import DEFAULT_PARAMS, IntervalRegressor
@@ -41,7 +41,7 @@ PRIOR_ROWS = 3.0
 #: Folds of the inner paper-grouped CV that picks a candidate inside each outer training set.
 INNER_FOLDS = 4
 #: Pseudo-Huber slope on the model scale (V; log10 fade): residuals beyond it count linearly, like the MAE.
-HUBER_SLOPE = {"voltage_window": 0.3, "retention": 0.3}
+HUBER_SLOPE = 0.3
 
 
 class BayesRidge:
@@ -115,7 +115,7 @@ def candidates(target: Target) -> dict:
                 constraints = [0] * X.shape[1]
                 for index, sign in monotone(target, self.names).items():
                     constraints[index] = sign
-                extra = {"huber_slope": HUBER_SLOPE[target.name]} if objective == "reg:pseudohubererror" else {}
+                extra = {"huber_slope": HUBER_SLOPE} if objective == "reg:pseudohubererror" else {}
                 self.model_ = xgb.XGBRegressor(objective=objective, monotone_constraints=tuple(constraints), base_score=float(np.median(y)),
                                                random_state=0, n_jobs=2, **{**DEFAULT_PARAMS, **params}, **extra).fit(X, y)
                 return self
@@ -124,7 +124,7 @@ def candidates(target: Target) -> dict:
                 return self.model_.predict(X)
         return Boosted
 
-    chosen = {
+    models = {
         "xgb_small_data (previous)": (target.blocks, boosted(SMALL_DATA_PARAMS)),
         "xgb_stumps (chosen)": (target.blocks, boosted(STUMP_PARAMS)),
         "xgb_stumps_without_oxidation_lsv": (tuple(b for b in target.blocks if b not in ("oxidation", "lsv")), boosted(STUMP_PARAMS)),
@@ -134,8 +134,8 @@ def candidates(target: Target) -> dict:
         "polymer_prior+physics": (PHYSICS[target.name], PolymerPrior),
     }
     if not target.monotone:
-        chosen["xgb_stumps_absolute_error"] = (target.blocks, boosted(STUMP_PARAMS, "reg:absoluteerror"))
-    return chosen
+        models["xgb_stumps_absolute_error"] = (target.blocks, boosted(STUMP_PARAMS, "reg:absoluteerror"))
+    return models
 
 
 def select_by_inner_cv(factories: dict, matrices: dict, y: np.ndarray, y_target: np.ndarray, groups: np.ndarray,
