@@ -9,7 +9,10 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from cpe_ml import tracking
+from cpe_ml.cli.common import console
+from cpe_ml.cli.train import _print_summary
 from cpe_ml.datasets import DEFAULT_DATA_PATH
+from cpe_ml.evaluation.baselines import BASELINES
 from cpe_ml.models.bundle import bundle_path, load_bundle
 from cpe_ml.models.targets import TARGETS
 from cpe_ml.training import TrainConfig, train
@@ -89,10 +92,6 @@ def test_mlflow_reads_well_typed_experiment_named_runs_and_model_cards(first_run
 
 
 def test_training_table_prints_every_baseline_beside_the_model(first_run):
-    from cpe_ml.cli.common import console
-    from cpe_ml.cli.train import _print_summary
-    from cpe_ml.evaluation.baselines import BASELINES
-
     _, summary = first_run
     with console.capture() as captured:
         _print_summary(summary)
