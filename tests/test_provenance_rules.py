@@ -103,6 +103,7 @@ def test_a_repeat_is_reported_on_the_later_row_naming_the_earlier_one():
         (4.4e-3, "high room-temperature ionic conductivity (~4.4 × 10−3 S cm−1)", "approximate"),
         (1e-4, "conductivity extends from 10−4Scm−1 at RT (25°C)", "approximate"),
         (95.0, "an excellent long-cycle performance over 700 cycles at 0.5 C, superior capacity retention of over 95 %", "lower_bound"),
+        (5.5, "A large potential window (similar to 5.5 V) was found for Li imide-based electrolytes.", "approximate"),
     ],
 )
 def test_bound_and_approximation_words_next_to_a_value_are_found(value, excerpt, qualifier):

@@ -10,7 +10,10 @@ import pytest
 from mlflow.tracking import MlflowClient
 
 from cpe_ml import tracking
+from cpe_ml.cli.common import console
+from cpe_ml.cli.train import _print_summary
 from cpe_ml.datasets import DEFAULT_DATA_PATH
+from cpe_ml.evaluation.baselines import BASELINES
 from cpe_ml.models.bundle import bundle_path, load_bundle
 from cpe_ml.models.targets import TARGETS
 from cpe_ml.training import TrainConfig, train
@@ -87,6 +90,17 @@ def test_mlflow_reads_well_typed_experiment_named_runs_and_model_cards(first_run
         assert version.description.startswith(card) and "**Champion rule**: first champion" in version.description
         registered = client.get_registered_model(target.registered_name).description
         assert "## Champion: version 1" in registered and card in registered
+
+
+def test_training_table_prints_every_baseline_beside_the_model(first_run):
+    _, summary = first_run
+    with console.capture() as captured:
+        _print_summary(summary)
+    text = captured.get()
+    for r in summary.results:
+        line = next(row for row in text.splitlines() if r.target in row and "│" in row)
+        assert all(f"{r.cv.metrics[b]['mae']:.3f}" in line for b in BASELINES), line
+    assert all(b.replace("_", "-") in text for b in BASELINES)
 
 
 def test_bundles_are_self_contained(first_run):

@@ -20,13 +20,14 @@ from cpe_ml.validation import ValidationIssue
 MAX_EXCERPT_CHARS = 300
 PROVENANCE_COLUMNS = ("source", "source_locator", "source_excerpt")
 #: Words that make the number right after them a bound or an approximation (">4.6 V", "over 10-3",
-#: "of the order of 10-4", "~4.4 × 10-3"). "up to" is deliberately absent: "stable up to 4.8 V" is how papers
+#: "of the order of 10-4", "~4.4 × 10-3"; "similar to 5.5 V" is how Web of Science abstracts print "~5.5 V").
+#: "up to" is deliberately absent: "stable up to 4.8 V" is how papers
 #: state a window, and "conductivity up to X" states the best sample's measured value. A bare power of ten
 #: ("10−4 S cm−1", no mantissa) is an order of magnitude, flagged as such.
 _BOUND_BEFORE = re.compile(
     r"(?:[>≥⩾<≤⩽~≈∼]|\b(?:over(?: than)?|exceed(?:s|ing|ed)?|higher than|greater than|more than|larger than|above|"
     r"beyond|below|under|less than|lower than|about|approximately|approx\.|around|nearly|almost|roughly|ca\.|"
-    r"order of|in the range of|approach(?:es|ing|ed)?|close to))\s*(?:of\s*)?(?:the\s*)?$",
+    r"order of|in the range of|approach(?:es|ing|ed)?|close to|similar to))\s*(?:of\s*)?(?:the\s*)?$",
     re.IGNORECASE,
 )
 _BOUND_AFTER = re.compile(r"^[^,;.\d]{0,12}?\b(?:or|and) (?:higher|above|more|greater|beyond)\b", re.IGNORECASE)

@@ -73,13 +73,15 @@ def train_command(
 
 def _print_summary(summary) -> None:
     table = Table(title=f"cpe-ml training: {summary.n_rows} rows, data digest {summary.data_digest}")
-    for column in ("target", "rows", "groups", "CV MAE", "R2", "cover80", "polymer-mean", "ridge"):
+    from cpe_ml.evaluation.baselines import BASELINES
+
+    for column in ("target", "rows", "groups", "CV MAE", "R2", "cover80", *(b.replace("_", "-") for b in BASELINES)):
         table.add_column(column, justify="left" if column == "target" else "right")
     for r in summary.results:
         m = r.cv.metrics
         flag = "" if r.beats_best_baseline else " [bold red]![/]"
         table.add_row(r.target, str(r.n_rows), str(r.n_groups), f"{m['model']['mae']:.3f}{flag}", f"{m['model']['r2']:.2f}",
-                      f"{m['model']['interval_coverage']:.0%}", f"{m['polymer_mean']['mae']:.3f}", f"{m['ridge']['mae']:.3f}")
+                      f"{m['model']['interval_coverage']:.0%}", *(f"{m[b]['mae']:.3f}" for b in BASELINES))
     console.print(table)
     from cpe_ml.models.targets import TARGETS
     from cpe_ml.schema import ROOM_TEMPERATURE_C
