@@ -56,7 +56,7 @@ def test_good_rows_pass_and_are_normalized():
         ({"temperature_c": "", "temperature_text": "warm"}, "temperature_text", "not understood"),
         ({"process": "solution_castng"}, "process", "solution_casting"),
         ({"filler_morphology": "nanorod"}, "filler_morphology", "one of"),
-        ({"electrolyte_type": "liquid"}, "electrolyte_type", "spe, cpe or gpe"),
+        ({"electrolyte_type": "fluid"}, "electrolyte_type", "spe, cpe, gpe or liquid"),
         ({"temperature_c": "sixty"}, "temperature_c", "not a number"),
         ({"record_id": "a1"}, "record_id", "duplicate"),
     ],

@@ -16,8 +16,20 @@ from cpe_ml.models.domain import (FAR_QUANTILE, SEVERE_UNSEEN, DifficultyModel, 
                                   bin_names, capped_confidence, cross_fitted_difficulty, seen_chemistry, skill_shown,
                                   unseen_chemistry)
 from cpe_ml.models.interval import IntervalRegressor
+from cpe_ml.schema import LIQUID_ELECTROLYTE
 
 CV_PROTOCOLS = ("paper", "polymer", "random")
+
+
+def host_keys(frame: pd.DataFrame) -> pd.Series:
+    """The host of each row: its polymer (canonical repeat unit, else name), or for a polymer-free liquid
+    electrolyte its solvents (``liquid:<plasticizer>|<plasticizer_smiles>``), so liquids in different
+    solvents count as different hosts, not as one blank polymer."""
+    polymer = frame["polymer_canonical_smiles"].where(frame["polymer_canonical_smiles"].ne(""), frame["polymer"])
+    if "electrolyte_type" not in frame:
+        return polymer
+    solvents = "liquid:" + frame["plasticizer"].fillna("").astype(str) + "|" + frame["plasticizer_smiles"].fillna("").astype(str)
+    return polymer.where(frame["electrolyte_type"].ne(LIQUID_ELECTROLYTE), solvents)
 
 
 def cv_groups(frame: pd.DataFrame, protocol: str) -> np.ndarray | None:
@@ -28,7 +40,7 @@ def cv_groups(frame: pd.DataFrame, protocol: str) -> np.ndarray | None:
     """
     if protocol == "random":
         return None
-    polymer = frame["polymer_canonical_smiles"].where(frame["polymer_canonical_smiles"].ne(""), frame["polymer"])
+    polymer = host_keys(frame)
     if protocol == "polymer":
         return polymer.to_numpy()
     if protocol != "paper":
