@@ -4,7 +4,8 @@ The database lists each measurement as up to six component ids (``component1..6`
 ``Composite-2022-03-16-1.csv``) into a chemicals table (``Chemical-2022-03-16.csv``: SMILES, Mw, ...)
 with one mol or wt ratio per component. The harmonizer turns every composition into schema columns:
 host polymer + second polymer (blends, copolymers, grafts), Li salt, plasticizers (catalog names or
-SMILES), or says why it cannot.
+SMILES), or says why it cannot. A composition without any polymer is a liquid electrolyte
+(``electrolyte_type`` 'liquid': the Li salt in its solvents/ionic liquids, see :func:`_liquid`).
 
 References:
     Hatakeyama-Sato, K. et al. J. Am. Chem. Soc. 2020 (the paper the repository's README cites).
@@ -447,7 +448,7 @@ def harmonize_hatakeyama2022(
     ``[Mg]``) are capped with H and crosslinker chains (two ``[Ca]``) read as linear units, so combs and
     networks are represented by their composition. Neutral
     molecules and ionic liquids are plasticizers (catalog names in ``plasticizer``, others as SMILES in
-    ``plasticizer_smiles``). ``record_id`` is ``hatakeyama2022-<title>``; ``source`` see :func:`_sources`.
+    ``plasticizer_smiles``); without any polymer they are the solvents of a liquid electrolyte. ``record_id`` is ``hatakeyama2022-<title>``; ``source`` see :func:`_sources`.
     """
     missing = [c for c in (*COMPOSITE_COLUMNS, "component1") if c not in composite.columns]
     missing += [f"chemicals.{c}" for c in CHEMICAL_COLUMNS if c not in chemicals.columns]

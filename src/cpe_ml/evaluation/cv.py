@@ -279,7 +279,7 @@ def confidence_metrics(predictions: pd.DataFrame, rows: pd.DataFrame, bin_confid
     """MAE of held-out rows per confidence label, labelled by the rules prediction applies to a candidate.
 
     A row takes its error bin's label (``bin_confidence``: bin name -> label), is ``low`` when its polymer,
-    salt or plasticizer is absent from its fold's training rows and at most ``medium`` when its filler is, when a
+    salt, plasticizer or electrolyte type is absent from its fold's training rows and at most ``medium`` when its filler is, when a
     default was filled in (``_note``) or when it lies beyond ``far_distance`` from its fold's training rows (the
     feature-range check is the one rule left out: it needs each fold's feature matrix). ``confidence_<label>`` holds n and MAE; ``confidence_ratio`` the MAE of ``high``
     over that of ``low`` rows: a label worth reading keeps it well below 1.
