@@ -166,6 +166,10 @@ def known_limits(target: Target, rows: pd.DataFrame, frame: pd.DataFrame) -> tup
         if column in rows:
             stated = int(np.isfinite(as_float(rows[column])).sum())
             limits.append(f"{stated:,} of {len(rows):,} rows state {words}.")
+    left_out = int((target.rows(frame) & is_liquid(frame)).sum() - is_liquid(rows).sum())
+    if left_out:
+        limits.append(f"{left_out:,} polymer-free liquid electrolytes were left out of training ({LIQUID_LEFT_OUT_REASON}); "
+                      "a liquid candidate is labelled low confidence.")
     if target.temperature_law and "assumed_temperature" in rows and rows["assumed_temperature"].sum():
         limits.append(f"{int(rows['assumed_temperature'].sum()):,} rows gave the temperature only in words "
                       f"('room temperature') and are used at {ROOM_TEMPERATURE_C:g} C.")
