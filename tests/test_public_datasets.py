@@ -575,18 +575,17 @@ def test_training_on_public_rows(tmp_path):
 def test_training_with_liquid_electrolytes_learns_that_they_conduct_better():
     """--with-liquid: the liquid rows train the model, and a 1 m LiPF6 EC/DMC electrolyte is predicted above dry
     PEO/LiTFSI at 25 C by more than 1 log (measured: ~1e-2 against ~1e-5 S/cm)."""
-    from cpe_ml.prediction import predict_formulations
-    from cpe_ml.training import fit_targets, validate_training_table
+    from cpe_ml.api import CPEModel
 
     public = load_default_public()
     liquid = public["electrolyte_type"].eq("liquid")
-    sample, _ = validate_training_table(pd.concat([public[liquid].sample(150, random_state=0), public[~liquid].sample(300, random_state=0)]))
-    (result,), _ = fit_targets(sample, TrainConfig(data=[], targets=["conductivity"], folds=2, fingerprint_bits=16, with_liquid=True))
-    assert result.n_rows == 450 and result.n_liquid_left_out == 0
+    sample = pd.concat([public[liquid].sample(150, random_state=0), public[~liquid].sample(300, random_state=0)])
+    model = CPEModel(targets=["conductivity"], folds=2, fingerprint_bits=16, with_liquid=True).fit(sample)
+    assert model.n_liquid_left_out_ == {"conductivity": 0} and model.bundles_["conductivity"].n_train == 450
     base = {"salt_molality_mol_kg": 1.0, "filler": "none", "temperature_c": 25}
     rows = pd.DataFrame([{**base, "electrolyte_type": "liquid", "salt": "LiPF6", "plasticizer": "EC+DMC", "plasticizer_wt_pct": 87},
                          {**base, "polymer": "PEO", "salt": "LiTFSI"}])
-    out = predict_formulations(rows, {"conductivity": result.bundle}).predictions
+    out = model.predict(rows)
     assert out.loc[0, "pred_conductivity"] > out.loc[1, "pred_conductivity"] + 1.0
     assert "unseen electrolyte_type" not in out.loc[0, "ad_flags"]
 
