@@ -590,6 +590,15 @@ def test_training_with_liquid_electrolytes_learns_that_they_conduct_better():
     assert "unseen electrolyte_type" not in out.loc[0, "ad_flags"]
 
 
+def test_a_table_of_liquids_alone_says_how_to_train_on_them():
+    from cpe_ml.api import CPEModel
+
+    public = load_default_public()
+    liquids = public[public["electrolyte_type"].eq("liquid")].sample(60, random_state=0)
+    with pytest.raises(ValueError, match=r"only 0 row\(s\) with conductivity_s_cm \(60 liquid-electrolyte rows left out: --with-liquid"):
+        CPEModel(targets=["conductivity"], folds=2).fit(liquids)
+
+
 @pytest.mark.slow
 def test_training_with_both_public_tables(tmp_path):
     from cpe_ml.training import train

@@ -273,6 +273,14 @@ def _subset_metrics(rows: pd.DataFrame, cv: CVResult) -> dict[str, dict[str, flo
             for name, mask in (("curated", curated), ("curated_filler", filled)) if mask.sum() > 2}
 
 
+def training_rows(target: Target, frame: pd.DataFrame, config: TrainConfig) -> tuple[pd.Series, pd.Series]:
+    """(rows that train ``target``, liquid-electrolyte rows left out of them): without ``config.with_liquid``
+    the polymer-free liquids are left out (:data:`LIQUID_LEFT_OUT_REASON`)."""
+    usable = target.rows(frame)
+    liquid = usable & is_liquid(frame) & (not config.with_liquid)
+    return usable & ~liquid, liquid
+
+
 def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, digest: str, progress: Progress | None,
                  bundle_dir: Path | None = None) -> TargetResult:
     """CV, final fit, bundle in ``bundle_dir``, MLflow child run for one target (caller holds the parent run).
@@ -280,9 +288,8 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
     Without ``bundle_dir`` (the Python API, :class:`cpe_ml.api.CPEModel`) only the fitted bundle is returned:
     no file, no MLflow.
     """
-    usable = target.rows(frame)
-    liquid = usable & is_liquid(frame) & (not config.with_liquid)
-    rows = frame.loc[usable & ~liquid].reset_index(drop=True)
+    usable, liquid = training_rows(target, frame, config)
+    rows = frame.loc[usable].reset_index(drop=True)
     y = target.to_model_scale(rows[target.column])
     effect = None
     if "filler_effect" in target.blocks:
@@ -371,10 +378,12 @@ def plan_targets(frame: pd.DataFrame, config: TrainConfig) -> tuple[list[Target]
     trainable, skipped = [], {}
     for name in config.targets:
         target = TARGETS[name]
-        rows = frame.loc[target.rows(frame)]
+        usable, liquid = training_rows(target, frame, config)
+        rows = frame.loc[usable]
         if len(rows) < config.min_rows:
-            skipped[name] = (f"only {len(rows)} row(s) with {target.column}; a target needs at least {config.min_rows} "
-                             "rows with a value to be trained and cross-validated")
+            skipped[name] = (f"only {len(rows)} row(s) with {target.column}"
+                             + (f" ({int(liquid.sum())} liquid-electrolyte rows left out: --with-liquid trains on them)" if liquid.any() else "")
+                             + f"; a target needs at least {config.min_rows} rows with a value to be trained and cross-validated")
             continue
         groups = cv_groups(rows, config.cv)
         if groups is not None and len(np.unique(groups)) < 2:
