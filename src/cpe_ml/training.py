@@ -39,13 +39,12 @@ Progress = Callable[[str, int, int], None]
 #: harmonized public conductivity tables (Bradford 2023, Hatakeyama 2022), which carry the host physics.
 DEFAULT_TRAINING_DATA: tuple[Path, ...] = (DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH)
 
-#: Why ``python train.py`` leaves the polymer-free liquid electrolytes out unless ``--with-liquid`` (measured: benchmarks/RESULTS.md).
-#: Paper-grouped 5-fold CV of ``python train.py --targets conductivity``, one run each, the same 14,966 polymer rows
-#: scored: with the 3,412 Hatakeyama liquid rows in training the MAE on the polymer rows rose from 0.800 to 0.817
-#: log10 S/cm (Hatakeyama's polymer rows 0.818 -> 0.874), on the curated composites from 0.634 to 0.642 and on
-#: those with a filler from 0.551 to 0.566.
-LIQUID_LEFT_OUT_REASON = ("in paper-grouped CV they made the polymer rows worse (MAE 0.800 -> 0.817 log10 S/cm; curated "
-                          "composites 0.634 -> 0.642, with a filler 0.551 -> 0.566; benchmarks/RESULTS.md)")
+#: Why ``python train.py`` leaves the polymer-free liquid electrolytes out unless ``--with-liquid``. Measured with
+#: ``benchmarks/liquid_electrolytes.py`` (the same paper-grouped folds of the 14,966 polymer rows with and without
+#: the 3,412 Hatakeyama liquids in training, 5 seeds; benchmarks/RESULTS.md): no change beyond seed noise.
+LIQUID_LEFT_OUT_REASON = ("they do not measurably help the polymer electrolytes: on the same paper-grouped folds (5 seeds) "
+                          "curated composites 0.644 vs 0.646 log10 S/cm without/with them, with a filler 0.577 vs 0.570, "
+                          "all polymer rows 0.806 vs 0.801, seed-to-seed SD of the difference ~0.01; benchmarks/RESULTS.md")
 
 #: The MLflow experiment's description: how to read its runs.
 EXPERIMENT_DESCRIPTION = (
