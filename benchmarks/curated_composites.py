@@ -28,7 +28,7 @@ from cpe_ml.models.filler_effect import FillerEffectModel
 from cpe_ml.models.interval import IntervalRegressor
 from cpe_ml.models.targets import TARGETS, inverse_sqrt_count_weights
 from cpe_ml.tables import as_float
-from cpe_ml.training import TrainConfig, load_training_frame
+from cpe_ml.training import TrainConfig, load_training_frame, training_rows
 
 #: The conductivity target as it was before the VTF readout (commit 3c64ac8).
 PREVIOUS_BLOCKS = (*FORMULATION_BLOCKS, "conditions", "glass_transition")
@@ -40,8 +40,9 @@ CURATED_WEIGHTS = (1.0, 3.0, 10.0)
 def main() -> None:
     started = time.perf_counter()
     target = TARGETS["conductivity"]
-    frame, _ = load_training_frame(TrainConfig())
-    rows = frame.loc[target.rows(frame)].reset_index(drop=True)
+    config = TrainConfig()
+    frame, _ = load_training_frame(config)
+    rows = frame.loc[training_rows(target, frame, config)[0]].reset_index(drop=True)  # as train.py: no liquids
     y = target.to_model_scale(rows[target.column])
     public = rows["dataset"].isin(PUBLIC_NAMES).to_numpy()
     curated = np.flatnonzero(~public)

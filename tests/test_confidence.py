@@ -66,7 +66,7 @@ def test_labels_on_held_out_rows_separate_errors():
     names = list(BIN_NAMES)
     labels = measured_confidence(np.array([cv.extra[f"ad_bin_{n}"]["mae"] for n in names]), reference, 0.3)
     rows = pd.DataFrame({"record_id": cv.predictions["record_id"], **{c: "PEO" for c in ("polymer_canonical_smiles", "polymer")},
-                         **{c: "" for c in ("salt_canonical_smiles", "filler", "plasticizer")}})
+                         **{c: "" for c in ("salt_canonical_smiles", "filler", "plasticizer", "electrolyte_type")}})
     held_out = confidence_metrics(cv.predictions, rows, dict(zip(names, labels)), far_distance=np.inf)
     assert held_out["confidence_high"]["mae"] <= 0.5 * held_out["confidence_low"]["mae"]
     # the rules: a polymer no other fold has is low, whatever its bin

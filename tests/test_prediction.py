@@ -189,3 +189,14 @@ def test_cli_explain_writes_the_png_and_rejects_unknown_ids(trained_models, tmp_
     assert done.exit_code == 0, done.output
     assert (tmp_path / "p_explain_cand-17.png").is_file()
     assert CliRunner().invoke(app, [*base, "--explain", "nope"]).exit_code == 2
+
+
+def test_a_liquid_electrolyte_is_predicted_and_flagged_by_a_model_that_never_saw_one(trained_models):
+    """The default training leaves liquids out: a liquid candidate still gets finite VTF parameters (NaN polymer
+    descriptors, T0 from the training median), but says it is outside what the model learned: confidence low."""
+    liquid = pd.DataFrame([{"record_id": "lp30", "electrolyte_type": "liquid", "salt": "LiPF6", "salt_molality_mol_kg": 1.0,
+                            "plasticizer": "EC+DMC", "plasticizer_wt_pct": 87, "filler": "none", "temperature_c": 25}])
+    out = predict_formulations(liquid, {"conductivity": trained_models.bundles["conductivity"]}).predictions.iloc[0]
+    for column in ("pred_conductivity", "pred_log10_prefactor", "pred_pseudo_activation_k", "pred_t0_k"):
+        assert np.isfinite(out[column]), column
+    assert out["confidence"] == "low" and "unseen electrolyte_type liquid" in out["ad_flags"]

@@ -56,7 +56,7 @@ def test_good_rows_pass_and_are_normalized():
         ({"temperature_c": "", "temperature_text": "warm"}, "temperature_text", "not understood"),
         ({"process": "solution_castng"}, "process", "solution_casting"),
         ({"filler_morphology": "nanorod"}, "filler_morphology", "one of"),
-        ({"electrolyte_type": "liquid"}, "electrolyte_type", "spe, cpe or gpe"),
+        ({"electrolyte_type": "fluid"}, "electrolyte_type", "spe, cpe, gpe or liquid"),
         ({"temperature_c": "sixty"}, "temperature_c", "not a number"),
         ({"record_id": "a1"}, "record_id", "duplicate"),
     ],
@@ -131,3 +131,52 @@ def test_unknown_column_close_to_a_schema_column_is_an_error_and_an_extra_column
         validate_formulations(pd.DataFrame([{**{k: v for k, v in GOOD.items() if k != "filler_loading_wt_pct"}, "filler_loading_wt": "3"}]))
     _, report = validate_formulations(pd.DataFrame([{**GOOD, "batch": "B7"}]))
     assert any("'batch'" in w and "extra column" in w for w in report.warnings)
+
+
+# ------------------------------------------------------------------------------- liquid electrolytes
+LIQUID = {"record_id": "l1", "electrolyte_type": "liquid", "salt": "LiPF6", "salt_molality_mol_kg": "1.0",
+          "plasticizer": "EC+DMC", "plasticizer_wt_pct": "87", "filler": "none", "temperature_c": "25",
+          "conductivity_s_cm": "1.0e-2"}
+
+
+def test_a_stated_liquid_electrolyte_validates_without_a_polymer():
+    clean, report = validate_formulations(pd.DataFrame([GOOD, LIQUID]))
+    assert report.ok
+    liquid = clean.set_index("record_id").loc["l1"]
+    assert liquid["electrolyte_type"] == "liquid" and liquid["polymer"] == "" and liquid["polymer_canonical_smiles"] == ""
+    # the solvents are the host: the stated molality is kept, no EO:Li is invented
+    assert liquid["salt_molality_mol_kg"] == 1.0 and pd.isna(liquid["salt_eo_li_ratio"])
+
+
+@pytest.mark.parametrize(
+    "bad,column,words",
+    [
+        ({"polymer": "PEO"}, "electrolyte_type", "no polymer"),
+        ({"plasticizer": "", "plasticizer_wt_pct": ""}, "plasticizer", "solvents"),
+        ({"salt": "", "salt_molality_mol_kg": ""}, "salt", "lithium salt"),
+    ],
+)
+def test_a_liquid_electrolyte_needs_solvents_and_a_salt_and_no_polymer(bad, column, words):
+    rows = pd.DataFrame([GOOD, {**LIQUID, **bad}])
+    with pytest.raises(FormulationValidationError) as err:
+        validate_formulations(rows)
+    issues = [i for i in err.value.report.issues if i.column == column]
+    assert issues and issues[0].row == 2 and words in issues[0].message, [str(i) for i in err.value.report.issues]
+
+
+def test_a_row_without_a_polymer_is_never_derived_to_be_a_liquid():
+    """A polymer a source did not name (or a user forgot) leaves the row a polymer electrolyte of unknown host."""
+    clean, _ = validate_formulations(pd.DataFrame([{**LIQUID, "electrolyte_type": ""}]))
+    assert clean.loc[0, "electrolyte_type"] == "gpe"
+
+
+def test_a_candidate_without_a_polymer_is_rejected_unless_it_says_liquid():
+    from cpe_ml.prediction import validate_candidates
+
+    forgot = {**LIQUID, "electrolyte_type": ""}
+    with pytest.raises(FormulationValidationError) as err:
+        validate_candidates(pd.DataFrame([GOOD, forgot]), require_temperature=True)
+    (issue,) = err.value.report.issues
+    assert (issue.row, issue.column) == (2, "polymer") and "electrolyte_type 'liquid'" in issue.message
+    assert "row 2 (file line 3), column 'polymer'" in str(issue)
+    assert validate_candidates(pd.DataFrame([GOOD, LIQUID]), require_temperature=True).report.ok

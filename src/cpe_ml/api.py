@@ -32,15 +32,18 @@ class CPEModel(BaseEstimator):
     Parameters are :class:`cpe_ml.training.TrainConfig`'s, with its defaults: ``targets`` (default: every
     target whose column holds values), ``cv`` (``paper``: hold out whole source papers), ``folds``,
     ``seed``, ``tune`` (Optuna trials per fit, 0 = defaults), ``fingerprint_bits``, ``min_rows`` (20: fewest
-    rows a target is trained on). ``temperature_c`` is the temperature given to prediction rows that
+    rows a target is trained on), ``with_liquid`` (False: polymer-free liquid electrolytes are left out of
+    training, :data:`cpe_ml.training.LIQUID_LEFT_OUT_REASON`). ``temperature_c`` is the temperature given to prediction rows that
     state none (None: such rows are invalid for the conductivity model, as in ``cpe-ml predict``).
 
     Fitted attributes: ``bundles_`` (target -> :class:`cpe_ml.models.bundle.ModelBundle`), ``cv_metrics_``
-    (target -> metric -> value, on held-out folds), ``skipped_`` (target -> why it was not trained).
+    (target -> metric -> value, on held-out folds), ``skipped_`` (target -> why it was not trained),
+    ``n_liquid_left_out_`` (set by :meth:`fit`: target -> liquid-electrolyte rows left out of its training).
     """
 
     def __init__(self, targets: Sequence[str] | None = None, cv: str = "paper", folds: int = 5, seed: int = 0,
-                 tune: int = 0, fingerprint_bits: int = 64, min_rows: int = 20, temperature_c: float | None = None):
+                 tune: int = 0, fingerprint_bits: int = 64, min_rows: int = 20, temperature_c: float | None = None,
+                 with_liquid: bool = False):
         self.targets = targets
         self.cv = cv
         self.folds = folds
@@ -49,6 +52,7 @@ class CPEModel(BaseEstimator):
         self.fingerprint_bits = fingerprint_bits
         self.min_rows = min_rows
         self.temperature_c = temperature_c
+        self.with_liquid = with_liquid
 
     def fit(self, X: pd.DataFrame, y: None = None) -> CPEModel:
         """Train every chosen target on the rows of ``X`` (cpe-ml schema columns; targets are its columns).
@@ -67,10 +71,11 @@ class CPEModel(BaseEstimator):
             raise ValueError("no target column with values (" + ", ".join(t.column for t in TARGETS.values()) + ") to train on")
         frame, self.validation_report_ = validate_training_table(table)
         config = TrainConfig(data=[], targets=targets, cv=self.cv, folds=self.folds, seed=self.seed, tune=self.tune,
-                             fingerprint_bits=self.fingerprint_bits, min_rows=self.min_rows)
+                             fingerprint_bits=self.fingerprint_bits, min_rows=self.min_rows, with_liquid=self.with_liquid)
         results, self.skipped_ = fit_targets(frame, config)
         self.bundles_ = {r.target: r.bundle for r in results}
         self.cv_metrics_ = {r.target: r.cv.metrics["model"] for r in results}
+        self.n_liquid_left_out_ = {r.target: r.n_liquid_left_out for r in results}
         return self
 
     @classmethod

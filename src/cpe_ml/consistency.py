@@ -17,7 +17,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from cpe_ml.schema import COLUMNS, CONFLICT_TOLERANCE, ROOM_TEMPERATURE_WORDS
+from cpe_ml.schema import COLUMNS, CONFLICT_TOLERANCE, LIQUID_ELECTROLYTE, ROOM_TEMPERATURE_WORDS
 
 MAX_CELL_CHARS = 1_000
 #: Provenance and notes hold verbatim excerpts and free text.
@@ -124,9 +124,33 @@ def _check_components(frame: pd.DataFrame, out, candidates: bool, warnings: list
             out.add(orphan, amount, message)
         elif orphan.any():
             warnings.append(f"{int(orphan.sum())} distinct row(s): {message} (the amount is used without a component)")
+    _check_liquid(frame, out)
     filler_wt, plasticizer_wt = frame["filler_loading_wt_pct"].fillna(0), frame["plasticizer_wt_pct"].fillna(0)
     each_possible = (filler_wt <= 100.0) & (plasticizer_wt <= 100.0)  # one above 100 is already a range error
     out.add(each_possible & (filler_wt + plasticizer_wt > 100.0), "plasticizer_wt_pct", lambda v: "filler_loading_wt_pct + plasticizer_wt_pct is above 100 wt% of the electrolyte; check both cells")
+
+
+def _blank(frame: pd.DataFrame, column: str) -> pd.Series:
+    return frame[column].astype(str).str.strip().eq("") if column in frame else pd.Series(True, index=frame.index)
+
+
+def is_liquid(frame: pd.DataFrame) -> pd.Series:
+    """Rows that state electrolyte_type 'liquid' (the only way a row is a polymer-free liquid electrolyte)."""
+    return frame["electrolyte_type"].astype(str).str.strip().str.lower().eq(LIQUID_ELECTROLYTE)
+
+
+def _check_liquid(frame: pd.DataFrame, out) -> None:
+    """A liquid electrolyte is a Li salt in named solvents with no polymer: each part of that is required."""
+    liquid = is_liquid(frame)
+    if not liquid.any():
+        return
+    has_polymer = ~(_blank(frame, "polymer") & _blank(frame, "polymer_smiles"))
+    out.add(liquid & has_polymer, "electrolyte_type",
+            "'liquid' means no polymer, but the row names one; a polymer swollen by solvents is a gel (gpe)")
+    out.add(liquid & _blank(frame, "plasticizer") & _blank(frame, "plasticizer_smiles"), "plasticizer",
+            "a liquid electrolyte needs its solvents/ionic liquids: catalog names in 'plasticizer' or SMILES in 'plasticizer_smiles'")
+    out.add(liquid & _blank(frame, "salt") & _blank(frame, "salt_smiles"), "salt",
+            "a liquid electrolyte needs its lithium salt: a catalog salt in 'salt' or its SMILES in 'salt_smiles'")
 
 
 def _check_salt_amounts(frame: pd.DataFrame, out, candidates: bool, warnings: list[str]) -> None:
@@ -206,10 +230,11 @@ def _check_conductivity_unit(frame: pd.DataFrame, out) -> None:
 
 
 def check_candidate_rows(frame: pd.DataFrame, out, require_temperature: bool) -> None:
-    """What a prediction needs stated: a polymer, a lithium source and (for temperature models) a temperature."""
-    blank = lambda column: frame[column].astype(str).str.strip().eq("") if column in frame else pd.Series(True, index=frame.index)  # noqa: E731
-    out.add(blank("polymer") & blank("polymer_smiles"), "polymer", "no polymer: give a catalog name in 'polymer' or a repeat unit in 'polymer_smiles'")
-    out.add(blank("salt") & blank("salt_smiles"), "salt", "no lithium source: give a catalog salt in 'salt' (e.g. LiTFSI) or its SMILES in 'salt_smiles'")
+    """What a prediction needs stated: a polymer (or electrolyte_type 'liquid'), a lithium source and (for temperature models) a temperature."""
+    out.add(_blank(frame, "polymer") & _blank(frame, "polymer_smiles") & ~is_liquid(frame), "polymer",
+            "no polymer: give a catalog name in 'polymer' or a repeat unit in 'polymer_smiles' "
+            "(a polymer-free liquid electrolyte states electrolyte_type 'liquid')")
+    out.add(_blank(frame, "salt") & _blank(frame, "salt_smiles"), "salt", "no lithium source: give a catalog salt in 'salt' (e.g. LiTFSI) or its SMILES in 'salt_smiles'")
     if require_temperature:
         words = frame["temperature_text"].astype(str).str.strip().str.lower().isin(ROOM_TEMPERATURE_WORDS)
         out.add(frame["temperature_c"].isna() & ~words, "temperature_c",

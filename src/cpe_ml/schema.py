@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 Kind = Literal["id", "provenance", "formulation", "condition", "target", "derived"]
 
@@ -51,8 +51,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("salt", "str", "formulation", "Lithium salt: catalog name or alias (e.g. LiTFSI)."),
     Column("salt_smiles", "str", "formulation", "Salt SMILES for a salt not in the catalog."),
     Column("salt_eo_li_ratio", "float", "formulation", "n in EO:Li = n:1 (repeat units per Li+).", 0.0, 1e4),
-    Column("salt_wt_pct", "float", "formulation", "Salt mass share of polymer + salt, wt%.", 0.0, 100.0),
-    Column("salt_molality_mol_kg", "float", "formulation", "Mol Li salt per kg polymer.", 0.0, 100.0),
+    Column("salt_wt_pct", "float", "formulation", "Salt mass share of polymer + salt (solvents + salt in a liquid), wt%.", 0.0, 100.0),
+    Column("salt_molality_mol_kg", "float", "formulation", "Mol Li salt per kg polymer (per kg solvents in a liquid).", 0.0, 100.0),
     Column("filler", "str", "formulation", "Filler: catalog name or alias, or 'none'."),
     Column("filler_loading_wt_pct", "float", "formulation", "Filler mass share of the electrolyte, wt%.", 0.0, 100.0),
     Column("filler_loading_vol_pct", "float", "formulation", "Filler volume share of the electrolyte, vol%.", 0.0, 100.0),
@@ -62,7 +62,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("plasticizer_smiles", "str", "formulation", "Plasticizers not in the catalog: SMILES, molecules joined by '.'."),
     Column("plasticizer_wt_pct", "float", "formulation", "Plasticizer mass share of the electrolyte, wt%.", 0.0, 100.0),
     Column("process", "str", "formulation", "Process steps joined by '+' (e.g. solution_casting+hot_pressing)."),
-    Column("electrolyte_type", "str", "formulation", "spe, cpe or gpe; derived when absent."),
+    Column("electrolyte_type", "str", "formulation", "spe, cpe, gpe or liquid (stated, never derived: no polymer); spe/cpe/gpe derived when absent."),
     Column("temperature_c", "float", "condition", "Measurement temperature, C.", -50.0, 250.0),
     Column("temperature_text", "str", "condition", "Temperature stated only in words (e.g. 'room temperature')."),
     Column("conductivity_s_cm", "float", "target", "Ionic conductivity, S/cm.", 0.0, 1.0,
@@ -140,7 +140,13 @@ FILLER_MORPHOLOGIES: tuple[str, ...] = (
     "membrane",
 )
 
-ELECTROLYTE_TYPES: tuple[str, ...] = ("spe", "cpe", "gpe")
+#: ``liquid``: a Li salt in solvents and/or ionic liquids with no polymer, the 100 wt%-plasticizer limit of a
+#: gel (the public Hatakeyama database lists ~3,500 of them beside its polymers). Its solvents are the
+#: plasticizer columns; its salt amounts take the solvents as the host (per kg solvents, wt% of solvents +
+#: salt). Never derived: a row without a polymer is a liquid only when it says so, so a polymer left out by
+#: mistake (or not named by a source) never turns a composite into a liquid.
+LIQUID_ELECTROLYTE = "liquid"
+ELECTROLYTE_TYPES: tuple[str, ...] = ("spe", "cpe", "gpe", LIQUID_ELECTROLYTE)
 
 #: How a measured value was stated. A bound (">4.6 V") or an approximation ("~10^-4") is not an exact value:
 #: training must not fit it as one. Blank means exact.

@@ -20,9 +20,10 @@ import pandas as pd
 from cpe_ml import tracking
 from cpe_ml.catalog import load_catalog
 from cpe_ml.chemistry.effective_medium import filler_absent
+from cpe_ml.consistency import is_liquid
 from cpe_ml.datasets import DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH
 from cpe_ml.evaluation import plots
-from cpe_ml.evaluation.cv import CVResult, confidence_metrics, cross_validate, cv_groups
+from cpe_ml.evaluation.cv import CVResult, confidence_metrics, cross_validate, cv_groups, host_keys
 from cpe_ml.featurizers.formulation import FormulationFeaturizer
 from cpe_ml.models.bundle import ModelBundle, commit_generation, new_generation, save_bundle
 from cpe_ml.models.domain import ApplicabilityDomain, bin_names
@@ -37,6 +38,13 @@ Progress = Callable[[str, int, int], None]
 #: What ``python train.py`` learns from: the curated composite rows (every target) and the shipped
 #: harmonized public conductivity tables (Bradford 2023, Hatakeyama 2022), which carry the host physics.
 DEFAULT_TRAINING_DATA: tuple[Path, ...] = (DEFAULT_DATA_PATH, DEFAULT_PUBLIC_PATH)
+
+#: Why ``python train.py`` leaves the polymer-free liquid electrolytes out unless ``--with-liquid``. Measured with
+#: ``benchmarks/liquid_electrolytes.py`` (the same paper-grouped folds of the 14,966 polymer rows with and without
+#: the 3,412 Hatakeyama liquids in training, 5 seeds; benchmarks/RESULTS.md): no change beyond seed noise.
+LIQUID_LEFT_OUT_REASON = ("they do not measurably help the polymer electrolytes: on the same paper-grouped folds (5 seeds) "
+                          "curated composites 0.644 vs 0.646 log10 S/cm without/with them, with a filler 0.577 vs 0.570, "
+                          "all polymer rows 0.806 vs 0.801, seed-to-seed SD of the difference ~0.01; benchmarks/RESULTS.md")
 
 #: The MLflow experiment's description: how to read its runs.
 EXPERIMENT_DESCRIPTION = (
@@ -64,6 +72,8 @@ class TrainConfig:
     models_dir: Path = Path("models")
     fingerprint_bits: int = 64
     min_rows: int = 20
+    #: Train on polymer-free liquid electrolytes (electrolyte_type 'liquid') too; see LIQUID_LEFT_OUT_REASON.
+    with_liquid: bool = False
     xgb_params: dict | None = None  # overrides of cpe_ml.models.interval.DEFAULT_PARAMS
 
 
@@ -80,6 +90,7 @@ class TargetResult:
     champion_moved: bool
     champion_reason: str
     bundle: ModelBundle | None = None
+    n_liquid_left_out: int = 0
 
     @property
     def beats_polymer_mean(self) -> bool:
@@ -154,6 +165,10 @@ def known_limits(target: Target, rows: pd.DataFrame, frame: pd.DataFrame) -> tup
         if column in rows:
             stated = int(np.isfinite(as_float(rows[column])).sum())
             limits.append(f"{stated:,} of {len(rows):,} rows state {words}.")
+    left_out = int((target.rows(frame) & is_liquid(frame)).sum() - is_liquid(rows).sum())
+    if left_out:
+        limits.append(f"{left_out:,} polymer-free liquid electrolytes were left out of training ({LIQUID_LEFT_OUT_REASON}); "
+                      "a liquid candidate is labelled low confidence.")
     if target.temperature_law and "assumed_temperature" in rows and rows["assumed_temperature"].sum():
         limits.append(f"{int(rows['assumed_temperature'].sum()):,} rows gave the temperature only in words "
                       f"('room temperature') and are used at {ROOM_TEMPERATURE_C:g} C.")
@@ -257,6 +272,14 @@ def _subset_metrics(rows: pd.DataFrame, cv: CVResult) -> dict[str, dict[str, flo
             for name, mask in (("curated", curated), ("curated_filler", filled)) if mask.sum() > 2}
 
 
+def training_rows(target: Target, frame: pd.DataFrame, config: TrainConfig) -> tuple[pd.Series, pd.Series]:
+    """(rows that train ``target``, liquid-electrolyte rows left out of them): without ``config.with_liquid``
+    the polymer-free liquids are left out (:data:`LIQUID_LEFT_OUT_REASON`)."""
+    usable = target.rows(frame)
+    liquid = usable & is_liquid(frame) & (not config.with_liquid)
+    return usable & ~liquid, liquid
+
+
 def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, digest: str, progress: Progress | None,
                  bundle_dir: Path | None = None) -> TargetResult:
     """CV, final fit, bundle in ``bundle_dir``, MLflow child run for one target (caller holds the parent run).
@@ -264,7 +287,8 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
     Without ``bundle_dir`` (the Python API, :class:`cpe_ml.api.CPEModel`) only the fitted bundle is returned:
     no file, no MLflow.
     """
-    rows = frame.loc[target.rows(frame)].reset_index(drop=True)
+    usable, liquid = training_rows(target, frame, config)
+    rows = frame.loc[usable].reset_index(drop=True)
     y = target.to_model_scale(rows[target.column])
     effect = None
     if "filler_effect" in target.blocks:
@@ -276,7 +300,7 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
     names = list(featurizer.get_feature_names_out())
     X = featurizer.transform(rows).astype(np.float32)
     groups = cv_groups(rows, config.cv)
-    polymers = rows["polymer_canonical_smiles"].where(rows["polymer_canonical_smiles"].ne(""), rows["polymer"]).to_numpy()
+    polymers = host_keys(rows).to_numpy()
     weights = target.row_weights(rows, polymers)
     make = _make_model(target, names, config)
     cv = cross_validate(X, y, groups, polymers, rows["record_id"].to_numpy(), make, config.folds, config.seed,
@@ -304,7 +328,8 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
     bundle = ModelBundle(target.name, model, featurizer, domain, digest, config.cv, cv.metrics["model"], len(rows))
     n_groups = len(np.unique(groups)) if groups is not None else len(rows)
     if bundle_dir is None:
-        return TargetResult(target.name, len(rows), n_groups, 0, cv, None, "", None, False, "not registered", bundle)
+        return TargetResult(target.name, len(rows), n_groups, 0, cv, None, "", None, False, "not registered", bundle,
+                            int(liquid.sum()))
     bundle_file = save_bundle(bundle, bundle_dir)
     card = tracking.model_card(target, rows, cv, config.cv, n_groups, digest, known_limits(target, rows, frame))
     with mlflow.start_run(run_name=f"{target.name} · {len(rows):,} rows · MAE {cv.metrics['model']['mae']:.3g} {target.unit}"
@@ -340,7 +365,7 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
         mlflow.set_tag("champion", reason)
     return TargetResult(target.name, len(rows), n_groups,
                         int(rows["assumed_temperature"].sum()) if target.temperature_law else 0,
-                        cv, bundle_file, run.info.run_id, version, moved, reason, bundle)
+                        cv, bundle_file, run.info.run_id, version, moved, reason, bundle, int(liquid.sum()))
 
 
 def plan_targets(frame: pd.DataFrame, config: TrainConfig) -> tuple[list[Target], dict[str, str]]:
@@ -352,10 +377,12 @@ def plan_targets(frame: pd.DataFrame, config: TrainConfig) -> tuple[list[Target]
     trainable, skipped = [], {}
     for name in config.targets:
         target = TARGETS[name]
-        rows = frame.loc[target.rows(frame)]
+        usable, liquid = training_rows(target, frame, config)
+        rows = frame.loc[usable]
         if len(rows) < config.min_rows:
-            skipped[name] = (f"only {len(rows)} row(s) with {target.column}; a target needs at least {config.min_rows} "
-                             "rows with a value to be trained and cross-validated")
+            skipped[name] = (f"only {len(rows)} row(s) with {target.column}"
+                             + (f" ({int(liquid.sum())} liquid-electrolyte rows left out: --with-liquid trains on them)" if liquid.any() else "")
+                             + f"; a target needs at least {config.min_rows} rows with a value to be trained and cross-validated")
             continue
         groups = cv_groups(rows, config.cv)
         if groups is not None and len(np.unique(groups)) < 2:
@@ -380,7 +407,7 @@ def train(config: TrainConfig, progress: Progress | None = None) -> TrainingSumm
     results = []
     with mlflow.start_run(run_name=run_name(config, frame)) as parent:
         mlflow.set_tags(tracking.run_tags(load_catalog().version, digest, config.cv))
-        mlflow.log_params({"data": ",".join(str(p) for p in config.data), "with_public": ",".join(config.with_public) or "none",
+        mlflow.log_params({"data": ",".join(str(p) for p in config.data), "with_public": ",".join(config.with_public) or "none", "with_liquid": config.with_liquid,
                            "targets": ",".join(config.targets), "cv": config.cv, "folds": config.folds, "tune_trials": config.tune,
                            "seed": config.seed, "fingerprint_bits": config.fingerprint_bits, "n_rows": len(frame)})
         tracking.log_dataset(frame, "formulations", _data_source(config))

@@ -206,7 +206,7 @@ def _check_vocabulary(frame: pd.DataFrame, out: _Collector) -> None:
     frame["filler_morphology"] = morphology
 
     kind = _text(frame["electrolyte_type"]).str.lower()
-    out.add(~kind.isin(("", *ELECTROLYTE_TYPES)), "electrolyte_type", "use spe, cpe or gpe (or leave empty to derive it)")
+    out.add(~kind.isin(("", *ELECTROLYTE_TYPES)), "electrolyte_type", "use spe, cpe, gpe or liquid (or leave empty to derive spe/cpe/gpe)")
     frame["electrolyte_type"] = kind
 
     for column, allowed in [*((q, VALUE_QUALIFIERS) for q in QUALIFIED_TARGET_COLUMNS.values()), ("source_quality", SOURCE_QUALITIES)]:

@@ -28,6 +28,7 @@ def train_command(
     seed: int = typer.Option(0, "--seed", help="Random seed (same data + seed = identical metrics)."),
     models_dir: Path = typer.Option(Path("models"), "--models-dir", help="Where the per-target bundles (*.joblib) are written."),
     report: Path | None = typer.Option(None, "--report", help="On invalid data, write the full validation report to this CSV."),
+    with_liquid: bool = typer.Option(False, "--with-liquid", help="Also train on polymer-free liquid electrolytes (electrolyte_type 'liquid', e.g. ~3,400 Hatakeyama rows); left out by default, see the printed reason."),
 ) -> None:
     """Train gradient-boosted models for ionic conductivity, voltage window and capacity retention.
 
@@ -56,7 +57,7 @@ def train_command(
         raise typer.Exit(2) from None
     config = TrainConfig(data=[*(DEFAULT_TRAINING_DATA if with_default or not data else ()), *(data or ())], with_public=[n for n in with_public.split(",") if n],
                          public_data_dir=public_dir, targets=chosen, cv=cv, folds=folds, experiment=experiment,
-                         tracking_uri=tracking_uri, tune=tune, seed=seed, models_dir=models_dir)
+                         tracking_uri=tracking_uri, tune=tune, seed=seed, models_dir=models_dir, with_liquid=with_liquid)
     with stop_on_invalid_data(str(report) if report else None), Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=console, transient=True
     ) as bar:
@@ -94,6 +95,11 @@ def _print_summary(summary) -> None:
             console.print(f"{r.target}: CV MAE on the curated composite rows " + ", ".join(
                 f"{'all curated' if k == 'curated' else 'with a filler'} {v['mae']:.3f} ({int(v['n'])} rows)" for k, v in subsets.items())
                 + " (public filler-free rows make up the rest).")
+        if r.n_liquid_left_out:
+            from cpe_ml.training import LIQUID_LEFT_OUT_REASON
+
+            console.print(f"{r.target}: {r.n_liquid_left_out} liquid-electrolyte rows (no polymer) left out: {LIQUID_LEFT_OUT_REASON} "
+                          "(--with-liquid trains on them).")
         if "noise_floor" in r.cv.extra:
             floor = r.cv.extra["noise_floor"]
             console.print(f"{r.target}: noise floor {floor['sd']:.2f} {TARGETS[r.target].unit} (median SD of one formulation reported by different "

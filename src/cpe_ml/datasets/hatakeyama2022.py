@@ -4,7 +4,8 @@ The database lists each measurement as up to six component ids (``component1..6`
 ``Composite-2022-03-16-1.csv``) into a chemicals table (``Chemical-2022-03-16.csv``: SMILES, Mw, ...)
 with one mol or wt ratio per component. The harmonizer turns every composition into schema columns:
 host polymer + second polymer (blends, copolymers, grafts), Li salt, plasticizers (catalog names or
-SMILES), or says why it cannot.
+SMILES), or says why it cannot. A composition without any polymer is a liquid electrolyte
+(``electrolyte_type`` 'liquid': the Li salt in its solvents/ionic liquids, see :func:`_liquid`).
 
 References:
     Hatakeyama-Sato, K. et al. J. Am. Chem. Soc. 2020 (the paper the repository's README cites).
@@ -45,7 +46,7 @@ from cpe_ml.datasets._public_base import (
     repeat_unit_mass,
     salt_info,
 )
-from cpe_ml.schema import GEL_PLASTICIZER_WT_PCT
+from cpe_ml.schema import GEL_PLASTICIZER_WT_PCT, LIQUID_ELECTROLYTE
 
 _COMMIT = "ca7a971bfab4f25f9b832cd547f7547c3475042a"
 _MIRROR = "upstream_2022-03-16"  # folder of the mirror in ../shared/datasets/hatakeyama2022/
@@ -89,7 +90,7 @@ R_RATIO_MISMATCH = "number of ratio entries differs from number of components"
 R_RATIO_NOT_NUMERIC = "mol/wt ratio is not numeric"
 R_UNKNOWN_COMPOUND = "component id not in the chemicals table"
 R_COMPOUND_SMILES = "compound SMILES cannot be parsed"
-R_NO_POLYMER = "no polymer component (liquid electrolyte: Li salt in solvents/ionic liquids)"
+R_NO_POLYMER_NO_SOLVENT = "neither a polymer nor a solvent/ionic liquid (a bare salt)"
 R_BRANCHED = "branched polymer fragment (3+ attachment markers: network junction)"
 R_TOO_MANY_POLYMERS = (
     "polymer fragments beyond two repeat units (more units, end or pendant groups) over 20 wt% of the polymer "
@@ -288,8 +289,6 @@ def _compose(ids: tuple[str, ...], mol: tuple[float, ...], wt: tuple[float, ...]
     liquids = [p for p in parts if p.kind in ("solvent", "ionic_liquid")]
     if any(p.problem == R_COMPOUND_SMILES for p in parts):
         return R_COMPOUND_SMILES
-    if not polymers:
-        return R_NO_POLYMER
     problem = next((p.problem for p in parts if p.problem), None)
     if problem:
         return problem
@@ -297,6 +296,8 @@ def _compose(ids: tuple[str, ...], mol: tuple[float, ...], wt: tuple[float, ...]
         return R_MULTIPLE_SALTS
     if not salts and not any(p.li_source for p in polymers):
         return R_NO_LITHIUM
+    if not polymers and not liquids:
+        return R_NO_POLYMER_NO_SOLVENT
 
     # Mass of every component in one common unit (None when the ratios cannot be turned into masses).
     masses: list[float] | None = None
@@ -308,6 +309,8 @@ def _compose(ids: tuple[str, ...], mol: tuple[float, ...], wt: tuple[float, ...]
         unit_masses = [_unit_mass(p) for p in parts]
         if all(m is not None for m in unit_masses):
             masses = [n * m for n, m in zip(mol, unit_masses)]
+    if not polymers:
+        return _liquid(parts, salts[0], liquids, masses, wt, catalog)
 
     units = _polymer_units(polymers, [None if masses is None else masses[parts.index(p)] for p in polymers])
     polymer_mass = sum(u[2] for u in units) if all(u[2] is not None for u in units) else None
@@ -366,16 +369,48 @@ def _compose(ids: tuple[str, ...], mol: tuple[float, ...], wt: tuple[float, ...]
         notes.append(SINGLE_ION_NOTE)
 
     if liquids:
-        names = [catalog_name(catalog, "plasticizer", canonical_smiles(p.smiles)) for p in liquids]
-        out["plasticizer"] = "+".join(n for n in names if n) or None
-        out["plasticizer_smiles"] = ".".join(canonical_smiles(p.smiles) for p, n in zip(liquids, names) if not n) or None
-        share = None if masses is None else 100.0 * sum(masses[parts.index(p)] for p in liquids) / sum(masses)
-        out["plasticizer_wt_pct"] = share
+        out.update(_plasticizers(parts, liquids, masses, catalog))
+        share = out["plasticizer_wt_pct"]
         out["electrolyte_type"] = "spe" if share is not None and share < GEL_PLASTICIZER_WT_PCT else "gpe"
     else:
         out["plasticizer_wt_pct"] = 0.0
         out["electrolyte_type"] = "spe"
     out["notes"] = "; ".join(notes) or None
+    return out
+
+
+def _plasticizers(parts: list[Compound], liquids: list[Compound], masses: list[float] | None, catalog) -> dict:
+    """Solvents and ionic liquids as plasticizer columns: catalog names joined by '+', the others as SMILES
+    joined by '.', and their mass share of the whole electrolyte (None when the ratios give no masses)."""
+    names = [catalog_name(catalog, "plasticizer", canonical_smiles(p.smiles)) for p in liquids]
+    return {
+        "plasticizer": "+".join(n for n in names if n) or None,
+        "plasticizer_smiles": ".".join(canonical_smiles(p.smiles) for p, n in zip(liquids, names) if not n) or None,
+        "plasticizer_wt_pct": None if masses is None else 100.0 * sum(masses[parts.index(p)] for p in liquids) / sum(masses),
+    }
+
+
+def _liquid(parts: list[Compound], salt: Compound, liquids: list[Compound], masses: list[float] | None, wt: tuple[float, ...],
+            catalog) -> dict | str:
+    """A polymer-free row: a Li salt in solvents/ionic liquids (``electrolyte_type`` 'liquid').
+
+    The solvents take the host's place in the salt amounts: molality per kg solvents (the usual
+    liquid-electrolyte unit) and wt% of solvents + salt; no EO:Li. A mol ratio gives both exactly through
+    the molar masses (``salt_amount_given`` molality); a wt ratio states wt%.
+    """
+    info = salt_info(salt.smiles, add_lithium=True)
+    if info is None:
+        return R_SALT_SMILES
+    if info.n_li == 0:
+        return R_SALT_NO_LI
+    out: dict = {"salt_smiles": info.smiles, "salt": catalog_name(catalog, "salt", info.smiles),
+                 **_plasticizers(parts, liquids, masses, catalog), "electrolyte_type": LIQUID_ELECTROLYTE}
+    if masses is not None:
+        salt_mass, solvent_mass = masses[parts.index(salt)], sum(masses[parts.index(p)] for p in liquids)
+        if solvent_mass > 0:
+            out["salt_wt_pct"] = 100.0 * salt_mass / (salt_mass + solvent_mass)
+            out["salt_molality_mol_kg"] = (salt_mass / info.molar_mass) / (solvent_mass / 1000.0)
+            out["salt_amount_given"] = "wt_pct" if wt else "molality"
     return out
 
 
@@ -413,7 +448,7 @@ def harmonize_hatakeyama2022(
     ``[Mg]``) are capped with H and crosslinker chains (two ``[Ca]``) read as linear units, so combs and
     networks are represented by their composition. Neutral
     molecules and ionic liquids are plasticizers (catalog names in ``plasticizer``, others as SMILES in
-    ``plasticizer_smiles``). ``record_id`` is ``hatakeyama2022-<title>``; ``source`` see :func:`_sources`.
+    ``plasticizer_smiles``); without any polymer they are the solvents of a liquid electrolyte. ``record_id`` is ``hatakeyama2022-<title>``; ``source`` see :func:`_sources`.
     """
     missing = [c for c in (*COMPOSITE_COLUMNS, "component1") if c not in composite.columns]
     missing += [f"chemicals.{c}" for c in CHEMICAL_COLUMNS if c not in chemicals.columns]

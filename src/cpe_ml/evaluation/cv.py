@@ -16,8 +16,20 @@ from cpe_ml.models.domain import (FAR_QUANTILE, SEVERE_UNSEEN, DifficultyModel, 
                                   bin_names, capped_confidence, cross_fitted_difficulty, seen_chemistry, skill_shown,
                                   unseen_chemistry)
 from cpe_ml.models.interval import IntervalRegressor
+from cpe_ml.schema import LIQUID_ELECTROLYTE
 
 CV_PROTOCOLS = ("paper", "polymer", "random")
+
+
+def host_keys(frame: pd.DataFrame) -> pd.Series:
+    """The host of each row: its polymer (canonical repeat unit, else name), or for a polymer-free liquid
+    electrolyte its solvents (``liquid:<plasticizer>|<plasticizer_smiles>``), so liquids in different
+    solvents count as different hosts, not as one blank polymer."""
+    polymer = frame["polymer_canonical_smiles"].where(frame["polymer_canonical_smiles"].ne(""), frame["polymer"])
+    if "electrolyte_type" not in frame:
+        return polymer
+    solvents = "liquid:" + frame["plasticizer"].fillna("").astype(str) + "|" + frame["plasticizer_smiles"].fillna("").astype(str)
+    return polymer.where(frame["electrolyte_type"].ne(LIQUID_ELECTROLYTE), solvents)
 
 
 def cv_groups(frame: pd.DataFrame, protocol: str) -> np.ndarray | None:
@@ -28,7 +40,7 @@ def cv_groups(frame: pd.DataFrame, protocol: str) -> np.ndarray | None:
     """
     if protocol == "random":
         return None
-    polymer = frame["polymer_canonical_smiles"].where(frame["polymer_canonical_smiles"].ne(""), frame["polymer"])
+    polymer = host_keys(frame)
     if protocol == "polymer":
         return polymer.to_numpy()
     if protocol != "paper":
@@ -275,7 +287,7 @@ def confidence_metrics(predictions: pd.DataFrame, rows: pd.DataFrame, bin_confid
     """MAE of held-out rows per confidence label, labelled by the rules prediction applies to a candidate.
 
     A row takes its error bin's label (``bin_confidence``: bin name -> label), is ``low`` when its polymer,
-    salt or plasticizer is absent from its fold's training rows and at most ``medium`` when its filler is, when a
+    salt, plasticizer or electrolyte type is absent from its fold's training rows and at most ``medium`` when its filler is, when a
     default was filled in (``_note``) or when it lies beyond ``far_distance`` from its fold's training rows (the
     feature-range check is the one rule left out: it needs each fold's feature matrix). ``confidence_<label>`` holds n and MAE; ``confidence_ratio`` the MAE of ``high``
     over that of ``low`` rows: a label worth reading keeps it well below 1.

@@ -16,6 +16,8 @@ CHEMISTRY_COLUMNS = {
     "salt": "salt_canonical_smiles",
     "filler": "filler",
     "plasticizer": "plasticizer",
+    # A model trained without liquid electrolytes (train.py's default) has never seen a polymer-free row.
+    "electrolyte_type": "electrolyte_type",
 }
 #: Reference rows kept for the nearest-neighbour search: all of a 20,000-row table (a subsample would
 #: drop most of the few hundred curated composites beside thousands of public rows).
@@ -197,7 +199,7 @@ def capped_confidence(measured: np.ndarray, low: np.ndarray, at_most_medium: np.
 
 
 def seen_chemistry(frame: pd.DataFrame) -> dict[str, set[str]]:
-    """The polymers, salts, fillers and plasticizers (canonical forms) of a set of rows."""
+    """The polymers, salts, fillers, plasticizers (canonical forms) and electrolyte types of a set of rows."""
     return {kind: set(frame[col].fillna("").astype(str)) for kind, col in CHEMISTRY_COLUMNS.items()}
 
 
@@ -215,7 +217,7 @@ NEIGHBOUR_COLUMNS = ("record_id", "polymer", "salt", "salt_eo_li_ratio", "salt_w
                      "plasticizer", "temperature_c", "source", "dataset")
 
 #: Unseen components that make a prediction 'low' confidence (an unseen filler only caps it at medium).
-SEVERE_UNSEEN = ("polymer", "salt", "plasticizer")
+SEVERE_UNSEEN = ("polymer", "salt", "plasticizer", "electrolyte_type")
 
 
 class ApplicabilityDomain:
@@ -230,7 +232,8 @@ class ApplicabilityDomain:
       cross-fitted expectations of held-out rows (:meth:`calibrate`); the row's band and confidence are
       the ones measured on held-out groups in that bin.
     ``confidence`` is the bin's measured label (:func:`measured_confidence`), capped at medium by a
-    range, far or unseen-filler flag and set to low by an unseen polymer, salt or plasticizer.
+    range, far or unseen-filler flag and set to low by an unseen polymer, salt, plasticizer or electrolyte type
+    (a liquid electrolyte for a model trained without liquids).
     """
 
     def __init__(self, random_state: int = 0):
