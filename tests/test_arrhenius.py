@@ -121,3 +121,28 @@ def test_a_labs_own_rows_of_an_unseen_polymer_improve_its_predictions():
     mae = result.mae_by_k()
     assert mae[20] < mae[0]
     assert result.too_few.empty and (result.per_fold["n_scored"] > 0).all()
+
+
+
+def test_the_fitted_law_includes_the_known_offset_and_reproduces_the_prediction():
+    """pred_log10_prefactor, B and T0 written by predict.py give back the prediction, filler offset included."""
+    X, y, *_ = _synthetic_series(80, seed=4)
+    offset = np.where(np.arange(len(X)) % 2 == 0, 0.5, 0.0)
+    X = np.column_stack([X, offset])
+    model = VTFBooster(temperature_index=6, tg_index=7, offset_index=8, params={"n_estimators": 60}).fit(X, y + offset)
+    law = model.parameters(X[:40])
+    readout = law["log10_prefactor"] - law["pseudo_activation_k"] / smoothed_distance_k(X[:40, 6], law["t0_k"])
+    assert np.allclose(readout, model.predict(X[:40]), atol=1e-6)
+
+
+def test_a_gross_outlier_barely_moves_its_formulation():
+    """Pseudo-Huber fit: one row reported 4 log too high (a unit slip) shifts its own formulation's curve by
+    far less than the 4/n a squared-error fit would give it."""
+    X, y, firsts, *_ = _synthetic_series(200, seed=5)
+    rows = np.flatnonzero((X[:, :6] == X[firsts[0], :6]).all(axis=1))
+    corrupted = y.copy()
+    corrupted[rows[0]] += 4.0
+    settings = {"n_estimators": 200}
+    clean = VTFBooster(temperature_index=6, tg_index=7, params=settings).fit(X, y).predict(X[rows])
+    dirty = VTFBooster(temperature_index=6, tg_index=7, params=settings).fit(X, corrupted).predict(X[rows])
+    assert np.mean(dirty - clean) < 0.25 * 4.0 / len(rows)

@@ -17,6 +17,7 @@ from cpe_ml.evaluation.benchmark import (
     polymer_ranks,
     polymer_weights,
     run_bradford_benchmark,
+    validation_folds,
 )
 
 DATA_DIR = Path(__file__).parents[1].parent / "shared" / "datasets"
@@ -65,6 +66,16 @@ def test_holdout_validation_removes_the_next_rank_class_from_training(frame):
     rank = polymer_ranks(frame)
     for train, test, t in bradford_folds(frame, holdout_validation=True):
         assert not np.any((rank[train] >= 2) & (rank[train] % 10 == (t + 1) % 10))
+
+
+def test_validation_folds_score_the_next_rank_class_and_never_the_folds_own_test_polymers(frame):
+    rank = polymer_ranks(frame)
+    polymers = polymer_key_column(frame).to_numpy()
+    tests = {t: set(polymers[test]) for _, test, t in bradford_folds(frame)}
+    for train, validation, t in validation_folds(frame):
+        assert len(validation) > 0 and set(rank[validation] % 10) == {(t + 1) % 10} and rank[validation].min() >= 2
+        assert not set(polymers[validation]) & tests[t]
+        assert not set(polymers[train]) & (tests[t] | set(polymers[validation]))
 
 
 def test_smoke_run_on_a_subsample(frame, tmp_path, monkeypatch):
