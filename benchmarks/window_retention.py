@@ -27,7 +27,7 @@ from sklearn.preprocessing import StandardScaler
 from cpe_ml.chemistry.cathode import cathode_class
 from cpe_ml.evaluation.baselines import BASELINES, baseline_predictions
 from cpe_ml.evaluation.bounds import bound_satisfaction
-from cpe_ml.evaluation.cv import cv_groups, make_splits, skill_score
+from cpe_ml.evaluation.cv import cv_groups, host_keys, make_splits, skill_score
 from cpe_ml.evaluation.metrics import regression_metrics
 from cpe_ml.featurizers.formulation import FormulationFeaturizer
 from cpe_ml.models.interval import DEFAULT_PARAMS, IntervalRegressor
@@ -86,10 +86,6 @@ def load(path: str) -> pd.DataFrame:
     raw = read_formulations(path)
     frame, _ = validate_formulations(raw.astype(object).where(raw.notna(), ""))
     return frame
-
-
-def polymer_keys(rows: pd.DataFrame) -> np.ndarray:
-    return rows["polymer_canonical_smiles"].where(rows["polymer_canonical_smiles"].ne(""), rows["polymer"]).to_numpy()
 
 
 def features(rows: pd.DataFrame, blocks) -> tuple[np.ndarray, list[str]]:
@@ -160,7 +156,7 @@ def evaluate(target: Target, frame: pd.DataFrame, seed: int, folds: int = 5) -> 
     rows = frame.loc[target.rows(frame)].reset_index(drop=True)
     y_target = rows[target.column].to_numpy(dtype=float)
     y = target.to_model_scale(y_target)
-    groups, polymers = cv_groups(rows, "paper"), polymer_keys(rows)
+    groups, polymers = cv_groups(rows, "paper"), host_keys(rows).to_numpy()
     splits = make_splits(len(rows), groups, folds, seed)
     to_target = lambda values, index: target.from_model_scale(values)  # noqa: E731
     preds: dict[str, np.ndarray] = {}
@@ -235,7 +231,7 @@ def paper_scatter(target: Target, frame: pd.DataFrame) -> pd.DataFrame:
     table = pd.DataFrame(blocks[0], columns=blocks[1])
     filler = table.filter(like="filler_class_").fillna(0).idxmax(axis=1).where(table["filler__filler_present"].fillna(0) > 0, "none")
     plasticizer = table.filter(like="plasticizer_kind_").fillna(0).idxmax(axis=1).where(table["plasticizer__plasticizer_present"].fillna(0) > 0, "none")
-    polymer = pd.Series(polymer_keys(rows))
+    polymer = host_keys(rows)
     keys = {"host polymer": polymer, "host + filler class + plasticizer kind": polymer + "|" + filler + "|" + plasticizer}
     if "cycling" in target.blocks:
         keys["host + cathode class"] = polymer + "|" + rows["cathode"].map(cathode_class)

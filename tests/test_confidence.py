@@ -164,4 +164,4 @@ def test_band_follows_the_expected_error_inside_a_bin():
     for name in BIN_NAMES:
         inside = cv.predictions["ad_bin"].eq(name).to_numpy()
         assert np.unique(np.round(half[inside], 9)).size > 10  # not one width per bin
-    assert cv.difficulty.scale(X[:3], np.zeros(3)).min() >= cv.difficulty.floor_ > 0
+    assert cv.difficulty.scale(cv.difficulty.predict(X[:3], np.zeros(3))).min() >= cv.difficulty.floor_ > 0

@@ -117,8 +117,8 @@ def predict_target(bundle: ModelBundle, clean: pd.DataFrame, explain: bool = Tru
     """
     X = bundle.featurizer.transform(clean).astype(np.float32)
     distance = bundle.domain.distance(X)
-    bins = bundle.domain.bins(X, distance)  # half-width: the row's expected error x the quantile measured in its error bin
-    band = bundle.model.predict_interval(X, bins, bundle.domain.scale(X, distance)) if len(X) else np.empty((0, 3))  # empty: all rows skipped
+    bins, scale = bundle.domain.error_bins(X, distance)  # half-width: the row's expected error x the quantile measured in its bin
+    band = bundle.model.predict_interval(X, bins, scale) if len(X) else np.empty((0, 3))  # empty: all rows skipped
     if bundle.target.fade_scale:  # log10 cumulative fade -> retention %, within 0-100 %
         band = bundle.target.interval_from_model_scale(band)
     name = bundle.target_name

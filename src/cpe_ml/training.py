@@ -151,7 +151,7 @@ def fit_targets(frame: pd.DataFrame, config: TrainConfig, progress: Progress | N
     return [train_target(target, frame, config, digest, progress) for target in trainable], skipped
 
 
-def known_limits(target: Target, rows: pd.DataFrame, frame: pd.DataFrame) -> tuple[str, ...]:
+def known_limits(target: Target, rows: pd.DataFrame, frame: pd.DataFrame, n_liquid_left_out: int = 0) -> tuple[str, ...]:
     """The model card's known limits: the target's own (:attr:`Target.limits`) and what its rows leave out."""
     limits = list(target.limits)
     # the source block tells best-of-paper curated rows from ordinary ones; predictions are made as ordinary
@@ -165,9 +165,8 @@ def known_limits(target: Target, rows: pd.DataFrame, frame: pd.DataFrame) -> tup
         if column in rows:
             stated = int(np.isfinite(as_float(rows[column])).sum())
             limits.append(f"{stated:,} of {len(rows):,} rows state {words}.")
-    left_out = int((target.rows(frame) & is_liquid(frame)).sum() - is_liquid(rows).sum())
-    if left_out:
-        limits.append(f"{left_out:,} polymer-free liquid electrolytes were left out of training ({LIQUID_LEFT_OUT_REASON}); "
+    if n_liquid_left_out:
+        limits.append(f"{n_liquid_left_out:,} polymer-free liquid electrolytes were left out of training ({LIQUID_LEFT_OUT_REASON}); "
                       "a liquid candidate is labelled low confidence.")
     if target.temperature_law and "assumed_temperature" in rows and rows["assumed_temperature"].sum():
         limits.append(f"{int(rows['assumed_temperature'].sum()):,} rows gave the temperature only in words "
@@ -331,7 +330,7 @@ def train_target(target: Target, frame: pd.DataFrame, config: TrainConfig, diges
         return TargetResult(target.name, len(rows), n_groups, 0, cv, None, "", None, False, "not registered", bundle,
                             int(liquid.sum()))
     bundle_file = save_bundle(bundle, bundle_dir)
-    card = tracking.model_card(target, rows, cv, config.cv, n_groups, digest, known_limits(target, rows, frame))
+    card = tracking.model_card(target, rows, cv, config.cv, n_groups, digest, known_limits(target, rows, frame, int(liquid.sum())))
     with mlflow.start_run(run_name=f"{target.name} · {len(rows):,} rows · MAE {cv.metrics['model']['mae']:.3g} {target.unit}"
                           f" · skill {100 * cv.skill:+.0f} %", nested=True) as run:
         mlflow.set_tags({"target": target.name, "data_digest": digest, "cv_protocol": config.cv, tracking.NOTE_TAG: card})

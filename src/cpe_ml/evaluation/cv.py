@@ -16,7 +16,7 @@ from cpe_ml.models.domain import (FAR_QUANTILE, SEVERE_UNSEEN, DifficultyModel, 
                                   bin_names, capped_confidence, cross_fitted_difficulty, seen_chemistry, skill_shown,
                                   unseen_chemistry)
 from cpe_ml.models.interval import IntervalRegressor
-from cpe_ml.schema import LIQUID_ELECTROLYTE
+from cpe_ml.consistency import is_liquid
 
 CV_PROTOCOLS = ("paper", "polymer", "random")
 
@@ -29,7 +29,7 @@ def host_keys(frame: pd.DataFrame) -> pd.Series:
     if "electrolyte_type" not in frame:
         return polymer
     solvents = "liquid:" + frame["plasticizer"].fillna("").astype(str) + "|" + frame["plasticizer_smiles"].fillna("").astype(str)
-    return polymer.where(frame["electrolyte_type"].ne(LIQUID_ELECTROLYTE), solvents)
+    return polymer.where(~is_liquid(frame), solvents)
 
 
 def cv_groups(frame: pd.DataFrame, protocol: str) -> np.ndarray | None:

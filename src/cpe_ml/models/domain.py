@@ -132,12 +132,13 @@ class DifficultyModel:
             return np.asarray(distance, dtype=float)
         return self.model_.predict(self._inputs(X, distance)).astype(float)
 
-    def scale(self, X: np.ndarray, distance: np.ndarray) -> np.ndarray:
-        """Interval scale per row (normalized conformal): the expected error, at least ``floor_``; 1 where
-        the score is a distance (too few residuals to learn an error), so the band is the bin's own width."""
+    def scale(self, expected: np.ndarray) -> np.ndarray:
+        """Interval scale per row (normalized conformal) from what :meth:`predict` returned: the expected
+        error, at least ``floor_``; 1 where the score is a distance (too few residuals to learn an error), so
+        the band is the bin's own width."""
         if self.model_ is None:
-            return np.ones(len(X))
-        return np.maximum(self.predict(X, distance), self.floor_)
+            return np.ones(len(expected))
+        return np.maximum(expected, self.floor_)
 
 
 def cross_fitted_difficulty(X: np.ndarray, distance: np.ndarray, abs_residuals: np.ndarray,
@@ -153,7 +154,7 @@ def cross_fitted_difficulty(X: np.ndarray, distance: np.ndarray, abs_residuals: 
         rest[test] = False
         model = DifficultyModel(random_state, learn).fit(X[rest], distance[rest], abs_residuals[rest])
         difficulty[test] = model.predict(X[test], distance[test])
-        scale[test] = model.scale(X[test], distance[test])
+        scale[test] = model.scale(difficulty[test])
     return difficulty, scale, DifficultyModel(random_state, learn).fit(X, distance, abs_residuals)
 
 
@@ -281,17 +282,15 @@ class ApplicabilityDomain:
         return [pd.DataFrame({c: values[p] for c, values in self.reference_rows_.items()}).assign(distance=d)
                 for d, p in zip(distance, position)]
 
-    def bins(self, X: np.ndarray, distance: np.ndarray) -> np.ndarray:
-        """Error bin per row (index into ``bin_names_``, easiest first) from the expected error."""
-        if self.difficulty_ is None or not len(self.bin_edges_):
-            return np.zeros(len(X), dtype=int)
-        return assign_bins(self.difficulty_.predict(X, distance), self.bin_edges_)
-
-    def scale(self, X: np.ndarray, distance: np.ndarray) -> np.ndarray:
-        """Interval scale per row (:meth:`DifficultyModel.scale`; 1 without a difficulty model)."""
+    def error_bins(self, X: np.ndarray, distance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: error bin (index into ``bin_names_``, easiest first) and interval scale
+        (:meth:`DifficultyModel.scale`), both from one prediction of the expected error; bin 0 and scale 1
+        without a difficulty model."""
         if self.difficulty_ is None:
-            return np.ones(len(X))
-        return self.difficulty_.scale(X, distance)
+            return np.zeros(len(X), dtype=int), np.ones(len(X))
+        expected = self.difficulty_.predict(X, distance)
+        bins = assign_bins(expected, self.bin_edges_) if len(self.bin_edges_) else np.zeros(len(X), dtype=int)
+        return bins, self.difficulty_.scale(expected)
 
     def assess(self, X: np.ndarray, frame: pd.DataFrame, distance: np.ndarray | None = None,
                bins: np.ndarray | None = None) -> tuple[list[str], np.ndarray, np.ndarray]:
@@ -315,6 +314,6 @@ class ApplicabilityDomain:
             flags[row].append(f"far from training data (distance {distance[row]:.2f} > {self.far_distance_:.2f}, "
                               f"farther than {FAR_QUANTILE:.0%} of held-out rows in grouped CV)")
         capped = np.array([bool(f) for f in flags], dtype=bool)
-        bins = self.bins(X, distance) if bins is None else bins
+        bins = self.error_bins(X, distance)[0] if bins is None else bins
         measured = self.bin_confidence_[bins] if len(X) else np.empty(0, dtype=object)
         return ["; ".join(f) for f in flags], capped_confidence(measured, severe, capped), distance
